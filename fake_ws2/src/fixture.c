@@ -1,0 +1,40 @@
+/* fixture.c: the CMocka setup/teardown pair that gives a test its world. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <fws2/fixture.h>
+
+static void report_to_cmocka(const char *line, void *user) {
+  (void)user;
+  print_error("%s\n", line);
+}
+
+int fws2_world_setup_with(void **state, const wpu_world_options *options) {
+  wpu_world_options o = {0};
+  if (options != NULL)
+    o = *options;
+  o.report = report_to_cmocka;
+  o.report_user = NULL;
+  wpu_world *w = NULL;
+  int rc = wpu_world_create(&o, &w);
+  if (rc != 0) {
+    print_error("fws2_world_setup: wpu_world_create failed with %d\n", rc);
+    return -1;
+  }
+  *state = w;
+  return 0;
+}
+
+int fws2_world_setup(void **state) {
+  return fws2_world_setup_with(state, NULL);
+}
+
+int fws2_world_teardown(void **state) {
+  size_t leaks = wpu_world_destroy(*state);
+  *state = NULL;
+  return leaks == 0 ? 0 : -1;
+}

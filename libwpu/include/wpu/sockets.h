@@ -1,0 +1,57 @@
+/* wpu/sockets.h: socket handles as a base provider and a test see them.
+ *
+ * The WPU upcalls themselves (WPUCreateSocketHandle,
+ * WPUQuerySocketHandleContext, WPUCloseSocketHandle, WPUModifyIFSHandle) are
+ * declared by <ws2spi.h> under their Windows names and documented in
+ * README.md; this header adds what Windows does outside ws2_32:
+ *
+ * A base provider such as MSAFD makes its sockets as kernel file objects
+ * (IFS handles) and then announces each one with WPUModifyIFSHandle. In the
+ * emulation, wpu_ifs_handle_create() stands in for the kernel: it makes an
+ * IFS socket handle in the world's handle namespace, owned by the caller
+ * and carrying the caller's own context value. The handle dispatches to no
+ * catalog entry until WPUModifyIFSHandle names one.
+ *
+ * Errors are written to *lpErrno as in the SPI; all functions are
+ * thread-safe.
+ */
+#ifndef WPU_SOCKETS_H
+#define WPU_SOCKETS_H
+
+#include <winsock2.h>
+#include <ws2spi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Makes an IFS socket handle with the caller's context.
+ * Returns INVALID_SOCKET with WSAENOBUFS (table full or out of memory),
+ * WSANOTINITIALISED (no current world) or, when lpErrno is NULL, with
+ * WSAEFAULT as the thread's last error. */
+SOCKET wpu_ifs_handle_create(DWORD_PTR context, LPINT lpErrno);
+
+/* Reads the context of an IFS handle made by wpu_ifs_handle_create().
+ * Returns 0, or SOCKET_ERROR with WSAENOTSOCK (not a live IFS handle) or
+ * WSAEFAULT (lpContext is NULL). */
+int wpu_ifs_handle_context(SOCKET s, PDWORD_PTR lpContext, LPINT lpErrno);
+
+/* Closes an IFS handle (what closing the kernel object does on Windows).
+ * Returns 0, or SOCKET_ERROR with WSAENOTSOCK. */
+int wpu_ifs_handle_close(SOCKET s, LPINT lpErrno);
+
+typedef enum wpu_socket_kind {
+  WPU_SOCKET_NONE = 0,       /* not a live socket handle */
+  WPU_SOCKET_CREATED = 1,    /* made by WPUCreateSocketHandle */
+  WPU_SOCKET_IFS = 2         /* made by wpu_ifs_handle_create */
+} wpu_socket_kind;
+
+/* Which kind of socket s is and the catalog entry it dispatches to (0 for an
+ * IFS handle no WPUModifyIFSHandle has named yet). catalog_id may be NULL. */
+wpu_socket_kind wpu_socket_query(SOCKET s, DWORD *catalog_id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WPU_SOCKETS_H */

@@ -1,0 +1,225 @@
+/* handles.c: the lock-free handle table of emulated kernel objects. */
+#include <string.h>
+
+#include "handles.h"
+
+#define GEN_MASK ((1u << WPU_HANDLE_GEN_BITS) - 1)
+#define INDEX_MASK (WPU_HANDLE_SLOTS - 1)
+#define STATE(gen, kind) (((uint64_t)(gen) << 32) | (uint64_t)(kind))
+#define STATE_GEN(s) ((uint32_t)((s) >> 32))
+#define STATE_KIND(s) ((wpu_kind)((s)&0xff))
+
+static uintptr_t encode(uint32_t index, uint32_t gen) {
+  return (uintptr_t)(WPU_HANDLE_TAG | ((gen & GEN_MASK) << 23) | (index << 2));
+}
+
+/* Finds the slot a handle value names, or NULL if it cannot name one. */
+static wpu_slot *slot_of(wpu_handle_table *t, uintptr_t h, uint32_t *gen) {
+  if ((h & ~(uintptr_t)0x7ffffffc) != 0 || (h & WPU_HANDLE_TAG) == 0)
+    return NULL;
+  uint32_t index = (uint32_t)(h >> 2) & INDEX_MASK;
+  wpu_slot *seg = atomic_load_explicit(&t->segments[index >> WPU_SEGMENT_SHIFT],
+                                       memory_order_acquire);
+  if (seg == NULL)
+    return NULL;
+  *gen = (uint32_t)(h >> 23) & GEN_MASK;
+  return &seg[index & (WPU_SEGMENT_SLOTS - 1)];
+}
+
+static wpu_slot *slot_at(wpu_handle_table *t, uint32_t index) {
+  wpu_slot *seg = atomic_load_explicit(&t->segments[index >> WPU_SEGMENT_SHIFT],
+                                       memory_order_acquire);
+  return &seg[index & (WPU_SEGMENT_SLOTS - 1)];
+}
+
+static int live_match(uint64_t s, uint32_t gen, unsigned kinds) {
+  wpu_kind k = STATE_KIND(s);
+  return k != WPU_KIND_FREE && (kinds & WPU_KIND_BIT(k)) &&
+         (STATE_GEN(s) & GEN_MASK) == gen;
+}
+
+void wpu_handles_init(wpu_handle_table *t, uint32_t limit,
+                      const wpu_allocator *alloc) {
+  for (size_t i = 0; i < WPU_SEGMENTS; i++)
+    atomic_init(&t->segments[i], NULL);
+  atomic_init(&t->free_head, 0);
+  atomic_init(&t->next_fresh, 0);
+  t->limit = (limit == 0 || limit > WPU_HANDLE_SLOTS) ? WPU_HANDLE_SLOTS
+                                                      : limit;
+  t->alloc = *alloc;
+}
+
+void wpu_handles_fini(wpu_handle_table *t) {
+  for (size_t i = 0; i < WPU_SEGMENTS; i++) {
+    wpu_slot *seg = atomic_load_explicit(&t->segments[i], memory_order_relaxed);
+    if (seg != NULL)
+      t->alloc.free(seg, t->alloc.user);
+    atomic_store_explicit(&t->segments[i], NULL, memory_order_relaxed);
+  }
+}
+
+/* Pops a recycled slot; returns its index + 1, or 0 when none is free. */
+static uint32_t pop_free(wpu_handle_table *t) {
+  uint64_t head = atomic_load_explicit(&t->free_head, memory_order_acquire);
+  for (;;) {
+    uint32_t top = (uint32_t)head;
+    if (top == 0)
+      return 0;
+    uint32_t next = atomic_load_explicit(&slot_at(t, top - 1)->next_free,
+                                         memory_order_relaxed);
+    uint64_t desired = ((head >> 32) + 1) << 32 | next;
+    if (atomic_compare_exchange_weak_explicit(&t->free_head, &head, desired,
+                                              memory_order_acquire,
+                                              memory_order_acquire))
+      return top;
+  }
+}
+
+static void push_free(wpu_handle_table *t, uint32_t index) {
+  wpu_slot *slot = slot_at(t, index);
+  uint64_t head = atomic_load_explicit(&t->free_head, memory_order_relaxed);
+  for (;;) {
+    atomic_store_explicit(&slot->next_free, (uint32_t)head,
+                          memory_order_relaxed);
+    uint64_t desired = ((head >> 32) + 1) << 32 | (index + 1);
+    if (atomic_compare_exchange_weak_explicit(&t->free_head, &head, desired,
+                                              memory_order_release,
+                                              memory_order_relaxed))
+      return;
+  }
+}
+
+/* Hands out a never-used slot, allocating its segment first if needed.
+ * Returns index + 1, or 0 when the limit is reached or allocation failed. */
+static uint32_t take_fresh(wpu_handle_table *t) {
+  uint32_t n = atomic_load_explicit(&t->next_fresh, memory_order_relaxed);
+  for (;;) {
+    if (n >= t->limit)
+      return 0;
+    _Atomic(wpu_slot *) *segp = &t->segments[n >> WPU_SEGMENT_SHIFT];
+    if (atomic_load_explicit(segp, memory_order_acquire) == NULL) {
+      wpu_slot *seg = t->alloc.malloc(WPU_SEGMENT_SLOTS * sizeof(wpu_slot),
+                                      t->alloc.user);
+      if (seg == NULL)
+        return 0;
+      for (size_t i = 0; i < WPU_SEGMENT_SLOTS; i++) {
+        atomic_init(&seg[i].state, STATE(0, WPU_KIND_FREE));
+        atomic_init(&seg[i].context, 0);
+        atomic_init(&seg[i].catalog_id, 0);
+        atomic_init(&seg[i].next_free, 0);
+        atomic_init(&seg[i].object, NULL);
+      }
+      wpu_slot *expected = NULL;
+      if (!atomic_compare_exchange_strong_explicit(
+              segp, &expected, seg, memory_order_acq_rel, memory_order_acquire))
+        t->alloc.free(seg, t->alloc.user); /* another thread installed it */
+    }
+    if (atomic_compare_exchange_weak_explicit(&t->next_fresh, &n, n + 1,
+                                              memory_order_relaxed,
+                                              memory_order_relaxed))
+      return n + 1;
+  }
+}
+
+uintptr_t wpu_handles_create(wpu_handle_table *t, wpu_kind kind,
+                             uint32_t catalog_id, uintptr_t context,
+                             void *object) {
+  uint32_t taken = pop_free(t);
+  if (taken == 0)
+    taken = take_fresh(t);
+  if (taken == 0)
+    return 0;
+  uint32_t index = taken - 1;
+  wpu_slot *slot = slot_at(t, index);
+  uint32_t gen = STATE_GEN(
+      atomic_load_explicit(&slot->state, memory_order_relaxed));
+  /* Seqlock writer: the slot's previous free state must be visible to any
+   * reader that sees the new fields (pairs with the reader's fence). */
+  atomic_thread_fence(memory_order_release);
+  atomic_store_explicit(&slot->context, context, memory_order_relaxed);
+  atomic_store_explicit(&slot->catalog_id, catalog_id, memory_order_relaxed);
+  atomic_store_explicit(&slot->object, object, memory_order_relaxed);
+  atomic_store_explicit(&slot->state, STATE(gen, kind), memory_order_release);
+  return encode(index, gen);
+}
+
+int wpu_handles_get(wpu_handle_table *t, uintptr_t h, unsigned kinds,
+                    wpu_handle_view *view) {
+  uint32_t gen;
+  wpu_slot *slot = slot_of(t, h, &gen);
+  if (slot == NULL)
+    return -1;
+  uint64_t s1 = atomic_load_explicit(&slot->state, memory_order_acquire);
+  if (!live_match(s1, gen, kinds))
+    return -1;
+  view->context = atomic_load_explicit(&slot->context, memory_order_relaxed);
+  view->catalog_id =
+      atomic_load_explicit(&slot->catalog_id, memory_order_relaxed);
+  view->object = atomic_load_explicit(&slot->object, memory_order_relaxed);
+  view->kind = STATE_KIND(s1);
+  atomic_thread_fence(memory_order_acquire);
+  /* Closed (and perhaps reused) while we read: the handle is stale now. */
+  if (atomic_load_explicit(&slot->state, memory_order_relaxed) != s1)
+    return -1;
+  return 0;
+}
+
+int wpu_handles_close(wpu_handle_table *t, uintptr_t h, unsigned kinds,
+                      void **object) {
+  uint32_t gen;
+  wpu_slot *slot = slot_of(t, h, &gen);
+  if (slot == NULL)
+    return -1;
+  uint64_t s = atomic_load_explicit(&slot->state, memory_order_acquire);
+  do {
+    if (!live_match(s, gen, kinds))
+      return -1;
+  } while (!atomic_compare_exchange_weak_explicit(
+      &slot->state, &s, STATE(STATE_GEN(s) + 1, WPU_KIND_FREE),
+      memory_order_acq_rel, memory_order_acquire));
+  if (object != NULL)
+    *object = atomic_load_explicit(&slot->object, memory_order_relaxed);
+  push_free(t, (uint32_t)(h >> 2) & INDEX_MASK);
+  return 0;
+}
+
+int wpu_handles_set_catalog(wpu_handle_table *t, uintptr_t h, unsigned kinds,
+                            uint32_t catalog_id) {
+  uint32_t gen;
+  wpu_slot *slot = slot_of(t, h, &gen);
+  if (slot == NULL)
+    return -1;
+  uint64_t s = atomic_load_explicit(&slot->state, memory_order_acquire);
+  if (!live_match(s, gen, kinds))
+    return -1;
+  atomic_store_explicit(&slot->catalog_id, catalog_id, memory_order_release);
+  /* A close that raced with us wins; report the handle as gone. */
+  atomic_thread_fence(memory_order_seq_cst);
+  return atomic_load_explicit(&slot->state, memory_order_relaxed) == s ? 0
+                                                                        : -1;
+}
+
+size_t wpu_handles_foreach_live(wpu_handle_table *t,
+                                void (*fn)(uintptr_t h,
+                                           const wpu_handle_view *v,
+                                           void *arg),
+                                void *arg) {
+  size_t live = 0;
+  uint32_t n = atomic_load_explicit(&t->next_fresh, memory_order_acquire);
+  for (uint32_t i = 0; i < n; i++) {
+    wpu_slot *slot = slot_at(t, i);
+    uint64_t s = atomic_load_explicit(&slot->state, memory_order_acquire);
+    if (STATE_KIND(s) == WPU_KIND_FREE)
+      continue;
+    live++;
+    if (fn != NULL) {
+      wpu_handle_view v = {
+          STATE_KIND(s),
+          atomic_load_explicit(&slot->catalog_id, memory_order_relaxed),
+          atomic_load_explicit(&slot->context, memory_order_relaxed),
+          atomic_load_explicit(&slot->object, memory_order_relaxed)};
+      fn(encode(i, STATE_GEN(s)), &v, arg);
+    }
+  }
+  return live;
+}

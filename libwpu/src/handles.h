@@ -1,0 +1,111 @@
+/* handles.h: the world's one table of emulated kernel-object handles.
+ *
+ * Sockets (WPUCreateSocketHandle and IFS), and in later areas events,
+ * semaphores, threads and completion ports, all get their handle value here.
+ * Values look like Windows handles: non-zero multiples of 4 that fit in 31
+ * bits, never INVALID_SOCKET, and always have bit 30 set, a range real
+ * Windows handles never reach (so the Windows build can tell an emulated
+ * handle from a real one by its value alone).
+ *
+ *   bit 30      1 (emulated-handle tag)
+ *   bits 23-29  generation of the slot (7 bits)
+ *   bits  2-22  slot index (2^21 slots)
+ *   bits  0-1   0
+ *
+ * The generation is bumped when a slot is freed, so a handle that was closed
+ * is rejected even after its slot is reused (for the next 127 reuses of that
+ * slot; free slots are reused last-in first-out).
+ *
+ * Lookups never lock: slots live in segments that are allocated on demand
+ * and never moved or freed before the table is destroyed, and a reader
+ * validates what it read against the slot's state word (a seqlock whose
+ * writers are create and close). Create and close are lock-free too: the free
+ * list is a Treiber stack with an ABA tag, and new segments are installed
+ * with compare-and-swap, so no lock is ever held across an allocation.
+ */
+#ifndef WPU_HANDLES_H
+#define WPU_HANDLES_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wpu/world.h>
+
+#define WPU_HANDLE_TAG 0x40000000u
+#define WPU_HANDLE_INDEX_BITS 21
+#define WPU_HANDLE_GEN_BITS 7
+#define WPU_HANDLE_SLOTS (1u << WPU_HANDLE_INDEX_BITS)
+#define WPU_SEGMENT_SHIFT 12
+#define WPU_SEGMENT_SLOTS (1u << WPU_SEGMENT_SHIFT)
+#define WPU_SEGMENTS (WPU_HANDLE_SLOTS / WPU_SEGMENT_SLOTS)
+
+/* What a slot holds. */
+typedef enum wpu_kind {
+  WPU_KIND_FREE = 0,
+  WPU_KIND_SOCKET = 1,     /* made by WPUCreateSocketHandle */
+  WPU_KIND_IFS_SOCKET = 2, /* made by a base provider (wpu_ifs_handle_create) */
+  WPU_KIND_COUNT
+} wpu_kind;
+
+#define WPU_KIND_BIT(k) (1u << (k))
+#define WPU_KINDS_SOCKETS                                                      \
+  (WPU_KIND_BIT(WPU_KIND_SOCKET) | WPU_KIND_BIT(WPU_KIND_IFS_SOCKET))
+
+typedef struct wpu_slot {
+  _Atomic uint64_t state;        /* generation << 32 | kind */
+  _Atomic uintptr_t context;     /* the owner's context value */
+  _Atomic uint32_t catalog_id;   /* catalog entry the handle dispatches to */
+  _Atomic uint32_t next_free;    /* free list link: index + 1, 0 = end */
+  _Atomic(void *) object;        /* kind-specific object, if any */
+} wpu_slot;
+
+typedef struct wpu_handle_table {
+  _Atomic(wpu_slot *) segments[WPU_SEGMENTS];
+  _Atomic uint64_t free_head; /* ABA tag << 32 | (index + 1) */
+  _Atomic uint32_t next_fresh; /* slots [0, next_fresh) have been handed out */
+  uint32_t limit;              /* at most this many slots, so live handles */
+  wpu_allocator alloc;
+} wpu_handle_table;
+
+/* A consistent snapshot of a live slot. */
+typedef struct wpu_handle_view {
+  wpu_kind kind;
+  uint32_t catalog_id;
+  uintptr_t context;
+  void *object;
+} wpu_handle_view;
+
+void wpu_handles_init(wpu_handle_table *t, uint32_t limit,
+                      const wpu_allocator *alloc);
+void wpu_handles_fini(wpu_handle_table *t);
+
+/* Makes a handle of the given kind. Returns 0 when the table is full or a
+ * segment could not be allocated. */
+uintptr_t wpu_handles_create(wpu_handle_table *t, wpu_kind kind,
+                             uint32_t catalog_id, uintptr_t context,
+                             void *object);
+
+/* Looks a live handle up; kinds is a mask of WPU_KIND_BIT()s it may have.
+ * Returns 0 and fills *view, or -1 when h is not such a live handle. */
+int wpu_handles_get(wpu_handle_table *t, uintptr_t h, unsigned kinds,
+                    wpu_handle_view *view);
+
+/* Frees a live handle of one of the given kinds. Returns 0, or -1 when h is
+ * not such a live handle (never created, already closed, other kind). When
+ * object is not NULL it receives the slot's object. */
+int wpu_handles_close(wpu_handle_table *t, uintptr_t h, unsigned kinds,
+                      void **object);
+
+/* Changes the catalog entry of a live handle of one of the given kinds. */
+int wpu_handles_set_catalog(wpu_handle_table *t, uintptr_t h, unsigned kinds,
+                            uint32_t catalog_id);
+
+/* Calls fn for every live handle (not safe against concurrent changes). */
+size_t wpu_handles_foreach_live(wpu_handle_table *t,
+                                void (*fn)(uintptr_t h,
+                                           const wpu_handle_view *v,
+                                           void *arg),
+                                void *arg);
+
+#endif /* WPU_HANDLES_H */

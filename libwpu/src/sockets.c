@@ -1,0 +1,115 @@
+/* sockets.c: the socket handle/context map (WPUCreateSocketHandle and
+ * friends) and IFS socket handles made on behalf of base providers. */
+#include <wpu/sockets.h>
+
+#include "world_impl.h"
+
+#define KINDS_CREATED WPU_KIND_BIT(WPU_KIND_SOCKET)
+#define KINDS_IFS WPU_KIND_BIT(WPU_KIND_IFS_SOCKET)
+
+/* Common entry checks: a place for the error and a current world. */
+static wpu_world *enter(LPINT lpErrno) {
+  wpu_world *w = wpu__world();
+  if (lpErrno == NULL) {
+    WSASetLastError(WSAEFAULT);
+    return NULL;
+  }
+  if (w == NULL)
+    *lpErrno = WSANOTINITIALISED;
+  return w;
+}
+
+static SOCKET create(wpu_kind kind, DWORD catalog_id, DWORD_PTR context,
+                     LPINT lpErrno) {
+  wpu_world *w = enter(lpErrno);
+  if (w == NULL)
+    return INVALID_SOCKET;
+  uintptr_t h =
+      wpu_handles_create(&w->handles, kind, catalog_id, context, NULL);
+  if (h == 0) {
+    *lpErrno = WSAENOBUFS;
+    return INVALID_SOCKET;
+  }
+  return (SOCKET)h;
+}
+
+static int get_context(SOCKET s, unsigned kinds, PDWORD_PTR lpContext,
+                       LPINT lpErrno) {
+  wpu_world *w = enter(lpErrno);
+  if (w == NULL)
+    return SOCKET_ERROR;
+  if (lpContext == NULL) {
+    *lpErrno = WSAEFAULT;
+    return SOCKET_ERROR;
+  }
+  wpu_handle_view v;
+  if (wpu_handles_get(&w->handles, (uintptr_t)s, kinds, &v) != 0) {
+    *lpErrno = WSAENOTSOCK;
+    return SOCKET_ERROR;
+  }
+  *lpContext = v.context;
+  return 0;
+}
+
+static int close_socket(SOCKET s, unsigned kinds, LPINT lpErrno) {
+  wpu_world *w = enter(lpErrno);
+  if (w == NULL)
+    return SOCKET_ERROR;
+  if (wpu_handles_close(&w->handles, (uintptr_t)s, kinds, NULL) != 0) {
+    *lpErrno = WSAENOTSOCK;
+    return SOCKET_ERROR;
+  }
+  return 0;
+}
+
+SOCKET WSPAPI WPUCreateSocketHandle(DWORD dwCatalogEntryId,
+                                    DWORD_PTR dwContext, LPINT lpErrno) {
+  return create(WPU_KIND_SOCKET, dwCatalogEntryId, dwContext, lpErrno);
+}
+
+int WSPAPI WPUQuerySocketHandleContext(SOCKET s, PDWORD_PTR lpContext,
+                                       LPINT lpErrno) {
+  return get_context(s, KINDS_CREATED, lpContext, lpErrno);
+}
+
+int WSPAPI WPUCloseSocketHandle(SOCKET s, LPINT lpErrno) {
+  return close_socket(s, KINDS_CREATED, lpErrno);
+}
+
+SOCKET WSPAPI WPUModifyIFSHandle(DWORD dwCatalogEntryId, SOCKET ProposedHandle,
+                                 LPINT lpErrno) {
+  wpu_world *w = enter(lpErrno);
+  if (w == NULL)
+    return INVALID_SOCKET;
+  if (wpu_handles_set_catalog(&w->handles, (uintptr_t)ProposedHandle,
+                              KINDS_IFS, dwCatalogEntryId) != 0) {
+    *lpErrno = WSAEINVAL;
+    return INVALID_SOCKET;
+  }
+  return ProposedHandle;
+}
+
+SOCKET wpu_ifs_handle_create(DWORD_PTR context, LPINT lpErrno) {
+  return create(WPU_KIND_IFS_SOCKET, 0, context, lpErrno);
+}
+
+int wpu_ifs_handle_context(SOCKET s, PDWORD_PTR lpContext, LPINT lpErrno) {
+  return get_context(s, KINDS_IFS, lpContext, lpErrno);
+}
+
+int wpu_ifs_handle_close(SOCKET s, LPINT lpErrno) {
+  return close_socket(s, KINDS_IFS, lpErrno);
+}
+
+wpu_socket_kind wpu_socket_query(SOCKET s, DWORD *catalog_id) {
+  wpu_world *w = wpu__world();
+  wpu_handle_view v;
+  if (catalog_id != NULL)
+    *catalog_id = 0;
+  if (w == NULL ||
+      wpu_handles_get(&w->handles, (uintptr_t)s, WPU_KINDS_SOCKETS, &v) != 0)
+    return WPU_SOCKET_NONE;
+  if (catalog_id != NULL)
+    *catalog_id = v.catalog_id;
+  return v.kind == WPU_KIND_SOCKET ? WPU_SOCKET_CREATED : WPU_SOCKET_IFS;
+}

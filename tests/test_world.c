@@ -1,0 +1,206 @@
+/* test_world.c: world lifetime, leak reports and the upcall table. */
+#include <winsock2.h>
+#include <ws2spi.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <fws2/fixture.h>
+#include <wpu/wpu.h>
+
+static void world_create_makes_the_world_current(void **state) {
+  (void)state;
+  wpu_world *w = NULL;
+  assert_null(wpu_world_current());
+  assert_int_equal(wpu_world_create(NULL, &w), 0);
+  assert_non_null(w);
+  assert_ptr_equal(wpu_world_current(), w);
+  assert_int_equal(wpu_world_destroy(w), 0);
+  assert_null(wpu_world_current());
+}
+
+static void world_create_returns_wsaealready_while_a_world_is_current(
+    void **state) {
+  wpu_world *second = (wpu_world *)&second;
+  assert_int_equal(wpu_world_create(NULL, &second), WSAEALREADY);
+  assert_null(second);
+  assert_ptr_equal(wpu_world_current(), *state);
+}
+
+static void world_create_returns_wsaefault_for_null_out(void **state) {
+  (void)state;
+  assert_int_equal(wpu_world_create(NULL, NULL), WSAEFAULT);
+  assert_null(wpu_world_current());
+}
+
+static void *null_malloc(size_t size, void *user) {
+  (void)size;
+  (void)user;
+  return NULL;
+}
+
+static void plain_free(void *p, void *user) {
+  (void)user;
+  free(p);
+}
+
+static void world_create_returns_not_enough_memory_when_allocation_fails(
+    void **state) {
+  (void)state;
+  wpu_allocator a = {null_malloc, plain_free, NULL};
+  wpu_world_options o = {.allocator = &a};
+  wpu_world *w = NULL;
+  assert_int_equal(wpu_world_create(&o, &w), WSA_NOT_ENOUGH_MEMORY);
+  assert_null(w);
+  assert_null(wpu_world_current());
+}
+
+typedef struct {
+  int lines;
+  char first[256];
+} capture;
+
+static void capture_line(const char *line, void *user) {
+  capture *c = user;
+  if (c->lines++ == 0)
+    snprintf(c->first, sizeof c->first, "%s", line);
+}
+
+static void world_destroy_reports_each_leaked_handle(void **state) {
+  (void)state;
+  capture c = {0};
+  wpu_world_options o = {.report = capture_line, .report_user = &c};
+  wpu_world *w = NULL;
+  assert_int_equal(wpu_world_create(&o, &w), 0);
+  int err;
+  SOCKET s = WPUCreateSocketHandle(1001, 0xabc, &err);
+  SOCKET ifs = wpu_ifs_handle_create(0xdef, &err);
+  SOCKET closed = WPUCreateSocketHandle(1001, 1, &err);
+  assert_int_equal(WPUCloseSocketHandle(closed, &err), 0);
+  assert_int_equal(wpu_world_handle_count(w), 2);
+  assert_int_equal(wpu_world_destroy(w), 2);
+  assert_int_equal(c.lines, 3); /* one per handle and a summary */
+  char value[32];
+  snprintf(value, sizeof value, "0x%08llx", (unsigned long long)s);
+  assert_non_null(strstr(c.first, value));
+  assert_non_null(strstr(c.first, "WPUCreateSocketHandle"));
+  assert_non_null(strstr(c.first, "catalog entry 1001"));
+  assert_non_null(strstr(c.first, "context 0xabc"));
+  (void)ifs;
+}
+
+static void world_destroy_of_null_returns_zero(void **state) {
+  (void)state;
+  assert_int_equal(wpu_world_destroy(NULL), 0);
+}
+
+static void world_handle_count_counts_live_handles(void **state) {
+  int err;
+  assert_int_equal(wpu_world_handle_count(*state), 0);
+  SOCKET a = WPUCreateSocketHandle(1, 1, &err);
+  SOCKET b = wpu_ifs_handle_create(1, &err);
+  assert_int_equal(wpu_world_handle_count(*state), 2);
+  WPUCloseSocketHandle(a, &err);
+  wpu_ifs_handle_close(b, &err);
+  assert_int_equal(wpu_world_handle_count(*state), 0);
+  assert_int_equal(wpu_world_handle_count(NULL), 0);
+}
+
+static void upcall_table_has_all_fifteen_upcalls(void **state) {
+  (void)state;
+  WSPUPCALLTABLE t = wpu_upcall_table();
+  void *entries[15];
+  _Static_assert(sizeof t == sizeof entries, "15 upcalls");
+  memcpy(entries, &t, sizeof t);
+  for (int i = 0; i < 15; i++)
+    assert_non_null(entries[i]);
+  assert_ptr_equal(t.lpWPUCreateSocketHandle, WPUCreateSocketHandle);
+  assert_ptr_equal(t.lpWPUQuerySocketHandleContext,
+                   WPUQuerySocketHandleContext);
+  assert_ptr_equal(t.lpWPUCloseSocketHandle, WPUCloseSocketHandle);
+  assert_ptr_equal(t.lpWPUModifyIFSHandle, WPUModifyIFSHandle);
+  assert_ptr_equal(t.lpWPUFDIsSet, WPUFDIsSet);
+}
+
+/* The upcalls whose objects later areas add fail with documented errors. */
+static void upcalls_not_yet_emulated_fail_with_documented_errors(
+    void **state) {
+  (void)state;
+  WSPUPCALLTABLE t = wpu_upcall_table();
+  int err = 0;
+  assert_ptr_equal(t.lpWPUCreateEvent(&err), WSA_INVALID_EVENT);
+  assert_int_equal(err, WSA_NOT_ENOUGH_MEMORY);
+  assert_false(t.lpWPUSetEvent((WSAEVENT)0x40000000, &err));
+  assert_int_equal(err, WSA_INVALID_HANDLE);
+  assert_false(t.lpWPUResetEvent((WSAEVENT)0x40000000, &err));
+  assert_int_equal(err, WSA_INVALID_HANDLE);
+  assert_false(t.lpWPUCloseEvent((WSAEVENT)0x40000000, &err));
+  assert_int_equal(err, WSA_INVALID_HANDLE);
+  WSATHREADID tid = {0};
+  assert_int_equal(t.lpWPUQueueApc(&tid, NULL, 0, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAEFAULT);
+  GUID g = {0};
+  WCHAR path[8];
+  int len = 8;
+  assert_int_equal(t.lpWPUGetProviderPath(&g, path, &len, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEINVAL);
+  assert_false(t.lpWPUPostMessage(NULL, 0, 0, 0));
+}
+
+static void wpu_fd_is_set_reports_membership(void **state) {
+  (void)state;
+  fd_set set;
+  FD_ZERO(&set);
+  FD_SET((SOCKET)0x40000004, &set);
+  FD_SET((SOCKET)0x40000008, &set);
+  assert_true(WPUFDIsSet((SOCKET)0x40000004, &set));
+  assert_true(WPUFDIsSet((SOCKET)0x40000008, &set));
+  assert_false(WPUFDIsSet((SOCKET)0x4000000c, &set));
+  assert_false(WPUFDIsSet((SOCKET)0x40000004, NULL));
+  FD_ZERO(&set);
+  assert_false(WPUFDIsSet((SOCKET)0x40000004, &set));
+}
+
+static void wpu_fd_is_set_reads_sets_larger_than_fd_setsize(void **state) {
+  (void)state;
+  /* Providers are often built with FD_SETSIZE 1024 (the Microsoft samples
+   * are): the set's own fd_count decides. */
+  struct {
+    u_int fd_count;
+    SOCKET fd_array[1024];
+  } big;
+  big.fd_count = 1024;
+  for (int i = 0; i < 1024; i++)
+    big.fd_array[i] = (SOCKET)(0x40000000 + 4 * i);
+  assert_true(WPUFDIsSet((SOCKET)(0x40000000 + 4 * 1023), (fd_set *)&big));
+  assert_false(WPUFDIsSet((SOCKET)(0x40000000 + 4 * 1024), (fd_set *)&big));
+}
+
+#define WORLD_TEST(f)                                                          \
+  cmocka_unit_test_setup_teardown(f, fws2_world_setup, fws2_world_teardown)
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(world_create_makes_the_world_current),
+      WORLD_TEST(world_create_returns_wsaealready_while_a_world_is_current),
+      cmocka_unit_test(world_create_returns_wsaefault_for_null_out),
+      cmocka_unit_test(
+          world_create_returns_not_enough_memory_when_allocation_fails),
+      cmocka_unit_test(world_destroy_reports_each_leaked_handle),
+      cmocka_unit_test(world_destroy_of_null_returns_zero),
+      WORLD_TEST(world_handle_count_counts_live_handles),
+      WORLD_TEST(upcall_table_has_all_fifteen_upcalls),
+      WORLD_TEST(upcalls_not_yet_emulated_fail_with_documented_errors),
+      WORLD_TEST(wpu_fd_is_set_reports_membership),
+      WORLD_TEST(wpu_fd_is_set_reads_sets_larger_than_fd_setsize),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
