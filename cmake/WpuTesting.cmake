@@ -2,7 +2,9 @@
 # registers it with CTest. In the mingw-w64 build the suite runs under Wine
 # (CMAKE_CROSSCOMPILING_EMULATOR) in a prefix inside the build tree, with one
 # persistent wineserver for the whole run (a CTest fixture): about 0.1 s per
-# suite instead of the 2.5 s a wineserver per process costs.
+# suite instead of the 2.5 s a wineserver per process costs. The fixture also
+# boots the prefix's services with their output on /dev/null: started by the
+# first suite instead, they would hold CTest's output pipe open for ever.
 
 if(WIN32 AND CMAKE_CROSSCOMPILING)
   find_program(WPU_WINESERVER wineserver
@@ -11,7 +13,7 @@ if(WIN32 AND CMAKE_CROSSCOMPILING)
   set(WPU_WINEPREFIX ${CMAKE_BINARY_DIR}/wineprefix)
   set(WPU_WINE_ENV "WINEPREFIX=${WPU_WINEPREFIX};WINEDEBUG=-all")
   add_test(NAME wine_server_start COMMAND sh -c
-    "[ -d '${WPU_WINEPREFIX}' ] || '${WPU_WINEBOOT}' -i >/dev/null 2>&1; '${WPU_WINESERVER}' -p </dev/null >/dev/null 2>&1")
+    "[ -d '${WPU_WINEPREFIX}' ] || '${WPU_WINEBOOT}' -i >/dev/null 2>&1; '${WPU_WINESERVER}' -k >/dev/null 2>&1; '${WPU_WINESERVER}' -p </dev/null >/dev/null 2>&1; '${WPU_WINEBOOT}' </dev/null >/dev/null 2>&1")
   add_test(NAME wine_server_stop COMMAND sh -c
     "'${WPU_WINESERVER}' -k </dev/null >/dev/null 2>&1 || true")
   set_tests_properties(wine_server_start PROPERTIES

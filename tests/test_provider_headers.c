@@ -10,6 +10,8 @@
 
 #include <winsock2.h>
 #include <ws2spi.h>
+/* As on Windows, strsafe.h would deprecate the plain wcs* names. */
+#define STRSAFE_NO_DEPRECATE
 #include <strsafe.h>
 
 #include <setjmp.h>

@@ -2,6 +2,8 @@
  * Windows' semantics (on mingw-w64 the same tests run against Windows' own
  * C runtime and strsafe.h). Built as a provider target. */
 #include <winsock2.h>
+/* As on Windows, strsafe.h would deprecate the plain wcs* names. */
+#define STRSAFE_NO_DEPRECATE
 #include <strsafe.h>
 
 #include <errno.h>

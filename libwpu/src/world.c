@@ -82,8 +82,8 @@ size_t wpu_world_destroy(wpu_world *w) {
     return 0;
   size_t leaks = wpu_handles_foreach_live(&w->handles, report_leak, w);
   if (leaks != 0)
-    wpu__report(w, "wpu: %zu handle(s) still open when the world ended",
-                leaks);
+    wpu__report(w, "wpu: %lu handle(s) still open when the world ended",
+                (unsigned long)leaks);
   wpu_world *expected = w;
   atomic_compare_exchange_strong(&wpu__current_world, &expected, NULL);
   wpu_handles_fini(&w->handles);
