@@ -3,39 +3,14 @@
 
 #include "handles.h"
 
-#define GEN_MASK ((1u << WPU_HANDLE_GEN_BITS) - 1)
-#define INDEX_MASK (WPU_HANDLE_SLOTS - 1)
-#define STATE(gen, kind) (((uint64_t)(gen) << 32) | (uint64_t)(kind))
-#define STATE_GEN(s) ((uint32_t)((s) >> 32))
-#define STATE_KIND(s) ((wpu_kind)((s)&0xff))
-
 static uintptr_t encode(uint32_t index, uint32_t gen) {
-  return (uintptr_t)(WPU_HANDLE_TAG | ((gen & GEN_MASK) << 23) | (index << 2));
-}
-
-/* Finds the slot a handle value names, or NULL if it cannot name one. */
-static wpu_slot *slot_of(wpu_handle_table *t, uintptr_t h, uint32_t *gen) {
-  if ((h & ~(uintptr_t)0x7ffffffc) != 0 || (h & WPU_HANDLE_TAG) == 0)
-    return NULL;
-  uint32_t index = (uint32_t)(h >> 2) & INDEX_MASK;
-  wpu_slot *seg = atomic_load_explicit(&t->segments[index >> WPU_SEGMENT_SHIFT],
-                                       memory_order_acquire);
-  if (seg == NULL)
-    return NULL;
-  *gen = (uint32_t)(h >> 23) & GEN_MASK;
-  return &seg[index & (WPU_SEGMENT_SLOTS - 1)];
+  return (uintptr_t)(WPU_HANDLE_TAG | ((gen & WPU_GEN_MASK) << 23) | (index << 2));
 }
 
 static wpu_slot *slot_at(wpu_handle_table *t, uint32_t index) {
   wpu_slot *seg = atomic_load_explicit(&t->segments[index >> WPU_SEGMENT_SHIFT],
                                        memory_order_acquire);
   return &seg[index & (WPU_SEGMENT_SLOTS - 1)];
-}
-
-static int live_match(uint64_t s, uint32_t gen, unsigned kinds) {
-  wpu_kind k = STATE_KIND(s);
-  return k != WPU_KIND_FREE && (kinds & WPU_KIND_BIT(k)) &&
-         (STATE_GEN(s) & GEN_MASK) == gen;
 }
 
 void wpu_handles_init(wpu_handle_table *t, uint32_t limit,
@@ -103,7 +78,7 @@ static uint32_t take_fresh(wpu_handle_table *t) {
       if (seg == NULL)
         return 0;
       for (size_t i = 0; i < WPU_SEGMENT_SLOTS; i++) {
-        atomic_init(&seg[i].state, STATE(0, WPU_KIND_FREE));
+        atomic_init(&seg[i].state, WPU_STATE(0, WPU_KIND_FREE));
         atomic_init(&seg[i].context, 0);
         atomic_init(&seg[i].catalog_id, 0);
         atomic_init(&seg[i].next_free, 0);
@@ -131,7 +106,7 @@ uintptr_t wpu_handles_create(wpu_handle_table *t, wpu_kind kind,
     return 0;
   uint32_t index = taken - 1;
   wpu_slot *slot = slot_at(t, index);
-  uint32_t gen = STATE_GEN(
+  uint32_t gen = WPU_STATE_GEN(
       atomic_load_explicit(&slot->state, memory_order_relaxed));
   /* Seqlock writer: the slot's previous free state must be visible to any
    * reader that sees the new fields (pairs with the reader's fence). */
@@ -139,58 +114,37 @@ uintptr_t wpu_handles_create(wpu_handle_table *t, wpu_kind kind,
   atomic_store_explicit(&slot->context, context, memory_order_relaxed);
   atomic_store_explicit(&slot->catalog_id, catalog_id, memory_order_relaxed);
   atomic_store_explicit(&slot->object, object, memory_order_relaxed);
-  atomic_store_explicit(&slot->state, STATE(gen, kind), memory_order_release);
+  atomic_store_explicit(&slot->state, WPU_STATE(gen, kind), memory_order_release);
   return encode(index, gen);
-}
-
-int wpu_handles_get(wpu_handle_table *t, uintptr_t h, unsigned kinds,
-                    wpu_handle_view *view) {
-  uint32_t gen;
-  wpu_slot *slot = slot_of(t, h, &gen);
-  if (slot == NULL)
-    return -1;
-  uint64_t s1 = atomic_load_explicit(&slot->state, memory_order_acquire);
-  if (!live_match(s1, gen, kinds))
-    return -1;
-  view->context = atomic_load_explicit(&slot->context, memory_order_relaxed);
-  view->catalog_id =
-      atomic_load_explicit(&slot->catalog_id, memory_order_relaxed);
-  view->object = atomic_load_explicit(&slot->object, memory_order_relaxed);
-  view->kind = STATE_KIND(s1);
-  atomic_thread_fence(memory_order_acquire);
-  /* Closed (and perhaps reused) while we read: the handle is stale now. */
-  if (atomic_load_explicit(&slot->state, memory_order_relaxed) != s1)
-    return -1;
-  return 0;
 }
 
 int wpu_handles_close(wpu_handle_table *t, uintptr_t h, unsigned kinds,
                       void **object) {
   uint32_t gen;
-  wpu_slot *slot = slot_of(t, h, &gen);
+  wpu_slot *slot = wpu_handles_slot(t, h, &gen);
   if (slot == NULL)
     return -1;
   uint64_t s = atomic_load_explicit(&slot->state, memory_order_acquire);
   do {
-    if (!live_match(s, gen, kinds))
+    if (!wpu_handles_live_match(s, gen, kinds))
       return -1;
   } while (!atomic_compare_exchange_weak_explicit(
-      &slot->state, &s, STATE(STATE_GEN(s) + 1, WPU_KIND_FREE),
+      &slot->state, &s, WPU_STATE(WPU_STATE_GEN(s) + 1, WPU_KIND_FREE),
       memory_order_acq_rel, memory_order_acquire));
   if (object != NULL)
     *object = atomic_load_explicit(&slot->object, memory_order_relaxed);
-  push_free(t, (uint32_t)(h >> 2) & INDEX_MASK);
+  push_free(t, (uint32_t)(h >> 2) & WPU_INDEX_MASK);
   return 0;
 }
 
 int wpu_handles_set_catalog(wpu_handle_table *t, uintptr_t h, unsigned kinds,
                             uint32_t catalog_id) {
   uint32_t gen;
-  wpu_slot *slot = slot_of(t, h, &gen);
+  wpu_slot *slot = wpu_handles_slot(t, h, &gen);
   if (slot == NULL)
     return -1;
   uint64_t s = atomic_load_explicit(&slot->state, memory_order_acquire);
-  if (!live_match(s, gen, kinds))
+  if (!wpu_handles_live_match(s, gen, kinds))
     return -1;
   atomic_store_explicit(&slot->catalog_id, catalog_id, memory_order_release);
   /* A close that raced with us wins; report the handle as gone. */
@@ -209,16 +163,16 @@ size_t wpu_handles_foreach_live(wpu_handle_table *t,
   for (uint32_t i = 0; i < n; i++) {
     wpu_slot *slot = slot_at(t, i);
     uint64_t s = atomic_load_explicit(&slot->state, memory_order_acquire);
-    if (STATE_KIND(s) == WPU_KIND_FREE)
+    if (WPU_STATE_KIND(s) == WPU_KIND_FREE)
       continue;
     live++;
     if (fn != NULL) {
       wpu_handle_view v = {
-          STATE_KIND(s),
+          WPU_STATE_KIND(s),
           atomic_load_explicit(&slot->catalog_id, memory_order_relaxed),
           atomic_load_explicit(&slot->context, memory_order_relaxed),
           atomic_load_explicit(&slot->object, memory_order_relaxed)};
-      fn(encode(i, STATE_GEN(s)), &v, arg);
+      fn(encode(i, WPU_STATE_GEN(s)), &v, arg);
     }
   }
   return live;

@@ -86,10 +86,6 @@ uintptr_t wpu_handles_create(wpu_handle_table *t, wpu_kind kind,
                              uint32_t catalog_id, uintptr_t context,
                              void *object);
 
-/* Looks a live handle up; kinds is a mask of WPU_KIND_BIT()s it may have.
- * Returns 0 and fills *view, or -1 when h is not such a live handle. */
-int wpu_handles_get(wpu_handle_table *t, uintptr_t h, unsigned kinds,
-                    wpu_handle_view *view);
 
 /* Frees a live handle of one of the given kinds. Returns 0, or -1 when h is
  * not such a live handle (never created, already closed, other kind). When
@@ -107,5 +103,84 @@ size_t wpu_handles_foreach_live(wpu_handle_table *t,
                                            const wpu_handle_view *v,
                                            void *arg),
                                 void *arg);
+
+
+#define WPU_GEN_MASK ((1u << WPU_HANDLE_GEN_BITS) - 1)
+#define WPU_INDEX_MASK (WPU_HANDLE_SLOTS - 1)
+#define WPU_STATE(gen, kind) (((uint64_t)(gen) << 32) | (uint64_t)(kind))
+#define WPU_STATE_GEN(s) ((uint32_t)((s) >> 32))
+#define WPU_STATE_KIND(s) ((wpu_kind)((s)&0xff))
+
+/* Finds the slot a handle value names, or NULL if it cannot name one. */
+static inline wpu_slot *wpu_handles_slot(wpu_handle_table *t, uintptr_t h,
+                                         uint32_t *gen) {
+  if ((h & ~(uintptr_t)0x7ffffffc) != 0 || (h & WPU_HANDLE_TAG) == 0)
+    return NULL;
+  uint32_t index = (uint32_t)(h >> 2) & WPU_INDEX_MASK;
+  wpu_slot *seg = atomic_load_explicit(&t->segments[index >> WPU_SEGMENT_SHIFT],
+                                       memory_order_acquire);
+  if (seg == NULL)
+    return NULL;
+  *gen = (uint32_t)(h >> 23) & WPU_GEN_MASK;
+  return &seg[index & (WPU_SEGMENT_SLOTS - 1)];
+}
+
+static inline int wpu_handles_live_match(uint64_t s, uint32_t gen,
+                                         unsigned kinds) {
+  wpu_kind k = WPU_STATE_KIND(s);
+  return k != WPU_KIND_FREE && (kinds & WPU_KIND_BIT(k)) &&
+         (WPU_STATE_GEN(s) & WPU_GEN_MASK) == gen;
+}
+
+/* Reads a live handle's slot: the context always, the rest when full is
+ * non-zero (a constant at every call site, so the unused loads fold away).
+ * Returns 0, or -1 when h is not a live handle of one of the given kinds. */
+static inline int wpu_handles_read(wpu_handle_table *t, uintptr_t h,
+                                   unsigned kinds, int full,
+                                   wpu_handle_view *view) {
+  uint32_t gen;
+  wpu_slot *slot = wpu_handles_slot(t, h, &gen);
+  if (slot == NULL)
+    return -1;
+  uint64_t s1 = atomic_load_explicit(&slot->state, memory_order_acquire);
+  if (!wpu_handles_live_match(s1, gen, kinds))
+    return -1;
+  uintptr_t context =
+      atomic_load_explicit(&slot->context, memory_order_relaxed);
+  uint32_t catalog_id = 0;
+  void *object = NULL;
+  if (full) {
+    catalog_id = atomic_load_explicit(&slot->catalog_id, memory_order_relaxed);
+    object = atomic_load_explicit(&slot->object, memory_order_relaxed);
+  }
+  atomic_thread_fence(memory_order_acquire);
+  /* Closed (and perhaps reused) while we read: the handle is stale now. */
+  if (atomic_load_explicit(&slot->state, memory_order_relaxed) != s1)
+    return -1;
+  view->kind = WPU_STATE_KIND(s1);
+  view->context = context;
+  view->catalog_id = catalog_id;
+  view->object = object;
+  return 0;
+}
+
+/* Looks a live handle up; kinds is a mask of WPU_KIND_BIT()s it may have.
+ * Returns 0 and fills *view, or -1 when h is not such a live handle.
+ * Inline: lookups are the hot path of every SPI call a layered provider
+ * makes, and staying inside the (ms_abi) upcall avoids a System V call whose
+ * register saves would cost more than the lookup itself. */
+static inline int wpu_handles_get(wpu_handle_table *t, uintptr_t h,
+                                  unsigned kinds, wpu_handle_view *view) {
+  return wpu_handles_read(t, h, kinds, 1, view);
+}
+
+/* The same, for callers that need only the context. */
+static inline int wpu_handles_context(wpu_handle_table *t, uintptr_t h,
+                                      unsigned kinds, uintptr_t *context) {
+  wpu_handle_view v;
+  int rc = wpu_handles_read(t, h, kinds, 0, &v);
+  *context = v.context;
+  return rc;
+}
 
 #endif /* WPU_HANDLES_H */

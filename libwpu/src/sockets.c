@@ -42,12 +42,12 @@ static int get_context(SOCKET s, unsigned kinds, PDWORD_PTR lpContext,
     *lpErrno = WSAEFAULT;
     return SOCKET_ERROR;
   }
-  wpu_handle_view v;
-  if (wpu_handles_get(&w->handles, (uintptr_t)s, kinds, &v) != 0) {
+  uintptr_t context;
+  if (wpu_handles_context(&w->handles, (uintptr_t)s, kinds, &context) != 0) {
     *lpErrno = WSAENOTSOCK;
     return SOCKET_ERROR;
   }
-  *lpContext = v.context;
+  *lpContext = context;
   return 0;
 }
 
