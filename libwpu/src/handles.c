@@ -110,7 +110,7 @@ uintptr_t wpu_handles_create(wpu_handle_table *t, wpu_kind kind,
       atomic_load_explicit(&slot->state, memory_order_relaxed));
   /* Seqlock writer: the slot's previous free state must be visible to any
    * reader that sees the new fields (pairs with the reader's fence). */
-  atomic_thread_fence(memory_order_release);
+  WPU_SLOT_FENCE(&slot->state, memory_order_release);
   atomic_store_explicit(&slot->context, context, memory_order_relaxed);
   atomic_store_explicit(&slot->catalog_id, catalog_id, memory_order_relaxed);
   atomic_store_explicit(&slot->object, object, memory_order_relaxed);
@@ -148,7 +148,7 @@ int wpu_handles_set_catalog(wpu_handle_table *t, uintptr_t h, unsigned kinds,
     return -1;
   atomic_store_explicit(&slot->catalog_id, catalog_id, memory_order_release);
   /* A close that raced with us wins; report the handle as gone. */
-  atomic_thread_fence(memory_order_seq_cst);
+  WPU_SLOT_FENCE(&slot->state, memory_order_seq_cst);
   return atomic_load_explicit(&slot->state, memory_order_relaxed) == s ? 0
                                                                         : -1;
 }

@@ -105,6 +105,16 @@ size_t wpu_handles_foreach_live(wpu_handle_table *t,
                                 void *arg);
 
 
+/* Orders the surrounding accesses of a slot as a fence would. TSan does not
+ * model stand-alone fences, so under TSan a read-modify-write of the slot's
+ * state word, whose ordering it does see, takes their place. */
+#if defined(__SANITIZE_THREAD__)
+#define WPU_SLOT_FENCE(state, order)                                           \
+  ((void)atomic_fetch_add_explicit((state), 0, memory_order_acq_rel))
+#else
+#define WPU_SLOT_FENCE(state, order) atomic_thread_fence(order)
+#endif
+
 #define WPU_GEN_MASK ((1u << WPU_HANDLE_GEN_BITS) - 1)
 #define WPU_INDEX_MASK (WPU_HANDLE_SLOTS - 1)
 #define WPU_STATE(gen, kind) (((uint64_t)(gen) << 32) | (uint64_t)(kind))
@@ -153,7 +163,7 @@ static inline int wpu_handles_read(wpu_handle_table *t, uintptr_t h,
     catalog_id = atomic_load_explicit(&slot->catalog_id, memory_order_relaxed);
     object = atomic_load_explicit(&slot->object, memory_order_relaxed);
   }
-  atomic_thread_fence(memory_order_acquire);
+  WPU_SLOT_FENCE(&slot->state, memory_order_acquire);
   /* Closed (and perhaps reused) while we read: the handle is stale now. */
   if (atomic_load_explicit(&slot->state, memory_order_relaxed) != s1)
     return -1;
