@@ -17,7 +17,7 @@
 #include "baselines.h"
 
 #define REPS 5
-#define SET 1024 /* handles a query loop cycles through */
+#define SET  1024 /* handles a query loop cycles through */
 
 static volatile uintptr_t sink;
 

@@ -29,11 +29,10 @@ _Static_assert(sizeof(L"ab") == 3 * sizeof(WCHAR), "L\"\" is UTF-16");
 _Static_assert(FD_SETSIZE == 64, "fd_set is Windows' (FD_SETSIZE 64)");
 
 /* Provider code sees the SDK's prototype (int), not Wine's (WSAEVENT). */
-_Static_assert(__builtin_types_compatible_p(
-                   __typeof__(WPUCompleteOverlappedRequest(0, NULL, 0, 0,
-                                                           NULL)),
-                   int),
-               "WPUCompleteOverlappedRequest returns int");
+_Static_assert(
+    __builtin_types_compatible_p(
+        __typeof__(WPUCompleteOverlappedRequest(0, NULL, 0, 0, NULL)), int),
+    "WPUCompleteOverlappedRequest returns int");
 
 static void wide_literals_are_utf16_code_units(void **state) {
   (void)state;
@@ -89,9 +88,9 @@ static void spi_tables_are_declared_and_callable(void **state) {
 static void strsafe_formats_provider_style_names(void **state) {
   (void)state;
   WCHAR name[64];
-  assert_int_equal(StringCchPrintfW(name, 64, L"Layered WS2 Provider 0x%08x",
-                                    0x1234u),
-                   S_OK);
+  assert_int_equal(
+      StringCchPrintfW(name, 64, L"Layered WS2 Provider 0x%08x", 0x1234u),
+      S_OK);
   assert_int_equal(wcscmp(name, L"Layered WS2 Provider 0x00001234"), 0);
   WCHAR copy[64];
   assert_int_equal(StringCchCopyW(copy, 64, provider_path), S_OK);
@@ -111,8 +110,7 @@ int main(void) {
 /* A provider's entry point, as provider code writes it; never called. */
 int WSPAPI WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
                       LPWSAPROTOCOL_INFOW lpProtocolInfo,
-                      WSPUPCALLTABLE UpcallTable,
-                      LPWSPPROC_TABLE lpProcTable) {
+                      WSPUPCALLTABLE UpcallTable, LPWSPPROC_TABLE lpProcTable) {
   (void)wVersionRequested;
   (void)lpWSPData;
   (void)lpProtocolInfo;

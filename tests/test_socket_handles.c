@@ -15,7 +15,7 @@
 #include <wpu/wpu.h>
 
 #define CAT_BASE 1001
-#define CAT_LSP 2001
+#define CAT_LSP  2001
 
 static SOCKET must_create(DWORD_PTR ctx) {
   int err = 0;
@@ -37,8 +37,8 @@ static void assert_query_fails(SOCKET s, int expected) {
   assert_int_equal(ctx, 0x5a5a); /* untouched on failure */
 }
 
-static void create_socket_handle_returns_value_shaped_like_a_windows_handle(
-    void **state) {
+static void
+create_socket_handle_returns_value_shaped_like_a_windows_handle(void **state) {
   (void)state;
   SOCKET s = must_create(1);
   assert_true(s != 0);
@@ -74,8 +74,8 @@ static void query_context_returns_the_context_given_at_create(void **state) {
   must_close(b);
 }
 
-static void handle_and_context_stay_valid_until_close_socket_handle(
-    void **state) {
+static void
+handle_and_context_stay_valid_until_close_socket_handle(void **state) {
   (void)state;
   SOCKET s = must_create((DWORD_PTR)&state);
   /* Other sockets come and go; s keeps its context throughout. */
@@ -96,8 +96,8 @@ static void query_context_returns_wsaenotsock_for_closed_handle(void **state) {
   assert_query_fails(s, WSAENOTSOCK);
 }
 
-static void query_context_returns_wsaenotsock_for_stale_handle_after_reuse(
-    void **state) {
+static void
+query_context_returns_wsaenotsock_for_stale_handle_after_reuse(void **state) {
   (void)state;
   SOCKET old = must_create(1);
   must_close(old);
@@ -122,12 +122,12 @@ static void query_context_returns_wsaenotsock_for_values_that_are_not_handles(
       0,
       INVALID_SOCKET,
       1,
-      live + 1,         /* not a multiple of 4 */
-      live + 4,         /* neighbouring slot, never handed out */
+      live + 1,                   /* not a multiple of 4 */
+      live + 4,                   /* neighbouring slot, never handed out */
       live & ~(SOCKET)0x40000000, /* without the emulation's tag */
       live | ((SOCKET)1 << 40),   /* upper half set */
-      0x120,            /* a value a real kernel handle could have */
-      0x7ffffffc,       /* highest slot, segment never allocated */
+      0x120,                      /* a value a real kernel handle could have */
+      0x7ffffffc,                 /* highest slot, segment never allocated */
   };
   for (size_t i = 0; i < sizeof bogus / sizeof bogus[0]; i++)
     assert_query_fails(bogus[i], WSAENOTSOCK);
@@ -143,8 +143,8 @@ static void query_context_returns_wsaenotsock_for_ifs_handle(void **state) {
   assert_int_equal(wpu_ifs_handle_close(ifs, &err), 0);
 }
 
-static void query_context_returns_wsaefault_for_null_context_pointer(
-    void **state) {
+static void
+query_context_returns_wsaefault_for_null_context_pointer(void **state) {
   (void)state;
   SOCKET s = must_create(3);
   int err = 0;
@@ -153,8 +153,8 @@ static void query_context_returns_wsaefault_for_null_context_pointer(
   must_close(s);
 }
 
-static void upcalls_set_wsaefault_as_last_error_for_null_errno_pointer(
-    void **state) {
+static void
+upcalls_set_wsaefault_as_last_error_for_null_errno_pointer(void **state) {
   (void)state;
   SOCKET s = must_create(3);
   DWORD_PTR ctx;
@@ -176,8 +176,8 @@ static void upcalls_set_wsaefault_as_last_error_for_null_errno_pointer(
   must_close(s);
 }
 
-static void close_socket_handle_returns_wsaenotsock_on_double_close(
-    void **state) {
+static void
+close_socket_handle_returns_wsaenotsock_on_double_close(void **state) {
   (void)state;
   SOCKET s = must_create(3);
   must_close(s);
@@ -186,8 +186,8 @@ static void close_socket_handle_returns_wsaenotsock_on_double_close(
   assert_int_equal(err, WSAENOTSOCK);
 }
 
-static void close_socket_handle_returns_wsaenotsock_for_foreign_handles(
-    void **state) {
+static void
+close_socket_handle_returns_wsaenotsock_for_foreign_handles(void **state) {
   (void)state;
   int err = 0;
   SOCKET ifs = wpu_ifs_handle_create(1, &err);
@@ -241,8 +241,8 @@ static void budget_free(void *p, void *user) {
   free(p);
 }
 
-static void create_socket_handle_returns_enobufs_when_allocation_fails(
-    void **state) {
+static void
+create_socket_handle_returns_enobufs_when_allocation_fails(void **state) {
   fws2_world_teardown(state);
   budget b = {1}; /* the world itself, then nothing */
   wpu_allocator a = {budget_malloc, budget_free, &b};
@@ -273,8 +273,8 @@ static void handle_remembers_its_catalog_entry(void **state) {
   assert_int_equal(cat, 0);
 }
 
-static void modify_ifs_handle_returns_proposed_handle_and_last_call_wins(
-    void **state) {
+static void
+modify_ifs_handle_returns_proposed_handle_and_last_call_wins(void **state) {
   (void)state;
   int err = 0;
   SOCKET s = wpu_ifs_handle_create(0xbeef, &err);
@@ -296,8 +296,8 @@ static void modify_ifs_handle_returns_proposed_handle_and_last_call_wins(
   assert_int_equal(wpu_ifs_handle_close(s, &err), 0);
 }
 
-static void modify_ifs_handle_returns_wsaeinval_for_invalid_proposed_handle(
-    void **state) {
+static void
+modify_ifs_handle_returns_wsaeinval_for_invalid_proposed_handle(void **state) {
   (void)state;
   int err = 0;
   SOCKET closed = wpu_ifs_handle_create(1, &err);
@@ -306,8 +306,7 @@ static void modify_ifs_handle_returns_wsaeinval_for_invalid_proposed_handle(
   const SOCKET bad[] = {closed, created, 0, INVALID_SOCKET, 0x120};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     err = 0;
-    assert_int_equal(WPUModifyIFSHandle(CAT_LSP, bad[i], &err),
-                     INVALID_SOCKET);
+    assert_int_equal(WPUModifyIFSHandle(CAT_LSP, bad[i], &err), INVALID_SOCKET);
     assert_int_equal(err, WSAEINVAL);
   }
   /* The WPUCreateSocketHandle handle kept its own catalog entry. */
@@ -353,8 +352,8 @@ static void upcall_table_entries_reach_the_socket_upcalls(void **state) {
   assert_int_equal(wpu_ifs_handle_close(ifs, &err), 0);
 }
 
-static void socket_upcalls_return_wsanotinitialised_without_a_world(
-    void **state) {
+static void
+socket_upcalls_return_wsanotinitialised_without_a_world(void **state) {
   (void)state;
   assert_null(wpu_world_current());
   int err = 0;
@@ -392,12 +391,14 @@ static void handles_of_a_destroyed_world_are_unknown_to_the_next(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      WORLD_TEST(create_socket_handle_returns_value_shaped_like_a_windows_handle),
+      WORLD_TEST(
+          create_socket_handle_returns_value_shaped_like_a_windows_handle),
       WORLD_TEST(create_socket_handle_returns_distinct_handles),
       WORLD_TEST(query_context_returns_the_context_given_at_create),
       WORLD_TEST(handle_and_context_stay_valid_until_close_socket_handle),
       WORLD_TEST(query_context_returns_wsaenotsock_for_closed_handle),
-      WORLD_TEST(query_context_returns_wsaenotsock_for_stale_handle_after_reuse),
+      WORLD_TEST(
+          query_context_returns_wsaenotsock_for_stale_handle_after_reuse),
       WORLD_TEST(
           query_context_returns_wsaenotsock_for_values_that_are_not_handles),
       WORLD_TEST(query_context_returns_wsaenotsock_for_ifs_handle),

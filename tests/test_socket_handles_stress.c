@@ -17,9 +17,9 @@
 #include <platform.h>
 #include <wpu/wpu.h>
 
-#define THREADS 4
+#define THREADS      4
 #define TOTAL_CYCLES (1u << 20) /* create+query+close cycles, all threads */
-#define WINDOW 64               /* handles each thread keeps alive */
+#define WINDOW       64         /* handles each thread keeps alive */
 
 /* Handles every thread has made visible to the others, for cross queries. */
 static _Atomic(SOCKET) shared[THREADS][WINDOW];
@@ -85,8 +85,8 @@ static void run(void *arg) {
   }
 }
 
-static void concurrent_create_query_close_of_1m_handles_loses_nothing(
-    void **state) {
+static void
+concurrent_create_query_close_of_1m_handles_loses_nothing(void **state) {
   worker workers[THREADS];
   wpu_plat_thread *threads[THREADS];
   for (int i = 0; i < THREADS; i++) {

@@ -26,8 +26,8 @@ static void world_create_makes_the_world_current(void **state) {
   assert_null(wpu_world_current());
 }
 
-static void world_create_returns_wsaealready_while_a_world_is_current(
-    void **state) {
+static void
+world_create_returns_wsaealready_while_a_world_is_current(void **state) {
   wpu_world *second = (wpu_world *)&second;
   assert_int_equal(wpu_world_create(NULL, &second), WSAEALREADY);
   assert_null(second);
@@ -51,8 +51,8 @@ static void plain_free(void *p, void *user) {
   free(p);
 }
 
-static void world_create_returns_not_enough_memory_when_allocation_fails(
-    void **state) {
+static void
+world_create_returns_not_enough_memory_when_allocation_fails(void **state) {
   (void)state;
   wpu_allocator a = {null_malloc, plain_free, NULL};
   wpu_world_options o = {.allocator = &a};
@@ -130,8 +130,7 @@ static void upcall_table_has_all_fifteen_upcalls(void **state) {
 }
 
 /* The upcalls whose objects later areas add fail with documented errors. */
-static void upcalls_not_yet_emulated_fail_with_documented_errors(
-    void **state) {
+static void upcalls_not_yet_emulated_fail_with_documented_errors(void **state) {
   (void)state;
   WSPUPCALLTABLE t = wpu_upcall_table();
   int err = 0;
@@ -149,8 +148,7 @@ static void upcalls_not_yet_emulated_fail_with_documented_errors(
   GUID g = {0};
   WCHAR path[8];
   int len = 8;
-  assert_int_equal(t.lpWPUGetProviderPath(&g, path, &len, &err),
-                   SOCKET_ERROR);
+  assert_int_equal(t.lpWPUGetProviderPath(&g, path, &len, &err), SOCKET_ERROR);
   assert_int_equal(err, WSAEINVAL);
   assert_false(t.lpWPUPostMessage(NULL, 0, 0, 0));
 }

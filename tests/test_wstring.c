@@ -59,13 +59,12 @@ static void snwprintf_uses_microsoft_conversions(void **state) {
   assert_int_equal(_snwprintf(buf, 64, L"%s|%S|%hs|%ls", L"w", "n", "h", L"l"),
                    7);
   assert_wstr(buf, L"w|n|h|l");
-  assert_int_equal(_snwprintf(buf, 64, L"%d %u %x %08X %c", -5, 7u, 255u,
-                              0xabcu, L'z'),
-                   18);
+  assert_int_equal(
+      _snwprintf(buf, 64, L"%d %u %x %08X %c", -5, 7u, 255u, 0xabcu, L'z'), 18);
   assert_wstr(buf, L"-5 7 ff 00000ABC z");
-  assert_int_equal(_snwprintf(buf, 64, L"%I64d %-4s|%5s", (long long)1 << 40,
-                              L"ab", L"cd"),
-                   24);
+  assert_int_equal(
+      _snwprintf(buf, 64, L"%I64d %-4s|%5s", (long long)1 << 40, L"ab", L"cd"),
+      24);
   assert_wstr(buf, L"1099511627776 ab  |   cd");
   assert_int_equal(_snwprintf(buf, 64, L"%.2s %%", L"abcdef"), 4);
   assert_wstr(buf, L"ab %");

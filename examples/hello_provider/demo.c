@@ -38,8 +38,8 @@ int main(void) {
   WSPDATA data;
   WSPPROC_TABLE procs;
   memset(&procs, 0, sizeof procs);
-  rc = HelloWSPStartup(MAKEWORD(2, 2), &data, &info, wpu_upcall_table(),
-                       &procs);
+  rc =
+      HelloWSPStartup(MAKEWORD(2, 2), &data, &info, wpu_upcall_table(), &procs);
   char desc[64];
   narrow(data.szDescription, desc, sizeof desc);
   printf("[ws2_32] WSPStartup(2.2, catalog entry %d) -> %d, \"%s\"\n",

@@ -49,8 +49,8 @@ static SOCKET WSPAPI hp_socket(int af, int type, int protocol,
   rec->af = af;
   rec->type = type;
   rec->protocol = protocol;
-  SOCKET s = upcalls.lpWPUCreateSocketHandle(catalog_id, (DWORD_PTR)rec,
-                                             lpErrno);
+  SOCKET s =
+      upcalls.lpWPUCreateSocketHandle(catalog_id, (DWORD_PTR)rec, lpErrno);
   if (s == INVALID_SOCKET)
     free(rec);
   printf("  [provider] WSPSocket(af %d, type %d, protocol %d): "
@@ -73,8 +73,8 @@ static int WSPAPI hp_closesocket(SOCKET s, LPINT lpErrno) {
   return 0;
 }
 
-static int WSPAPI hp_getsockopt(SOCKET s, int level, int optname,
-                                char *optval, LPINT optlen, LPINT lpErrno) {
+static int WSPAPI hp_getsockopt(SOCKET s, int level, int optname, char *optval,
+                                LPINT optlen, LPINT lpErrno) {
   sock_rec *rec = find(s, lpErrno);
   if (rec == NULL)
     return SOCKET_ERROR;
@@ -188,8 +188,8 @@ static int WSPAPI hp_listen(SOCKET s, int b, LPINT lpErrno) {
 }
 static int WSPAPI hp_recv(SOCKET s, LPWSABUF b, DWORD n, LPDWORD r, LPDWORD f,
                           LPWSAOVERLAPPED o,
-                          LPWSAOVERLAPPED_COMPLETION_ROUTINE c,
-                          LPWSATHREADID t, LPINT lpErrno) {
+                          LPWSAOVERLAPPED_COMPLETION_ROUTINE c, LPWSATHREADID t,
+                          LPINT lpErrno) {
   (void)s, (void)b, (void)n, (void)r, (void)f, (void)o, (void)c, (void)t;
   UNSUPPORTED(SOCKET_ERROR);
 }
@@ -211,10 +211,10 @@ static int WSPAPI hp_select(int n, fd_set *r, fd_set *w, fd_set *e,
   (void)n, (void)r, (void)w, (void)e, (void)t;
   UNSUPPORTED(SOCKET_ERROR);
 }
-static int WSPAPI hp_send(SOCKET s, LPWSABUF b, DWORD n, LPDWORD sent,
-                          DWORD f, LPWSAOVERLAPPED o,
-                          LPWSAOVERLAPPED_COMPLETION_ROUTINE c,
-                          LPWSATHREADID t, LPINT lpErrno) {
+static int WSPAPI hp_send(SOCKET s, LPWSABUF b, DWORD n, LPDWORD sent, DWORD f,
+                          LPWSAOVERLAPPED o,
+                          LPWSAOVERLAPPED_COMPLETION_ROUTINE c, LPWSATHREADID t,
+                          LPINT lpErrno) {
   (void)s, (void)b, (void)n, (void)sent, (void)f, (void)o, (void)c, (void)t;
   UNSUPPORTED(SOCKET_ERROR);
 }
@@ -247,18 +247,38 @@ static INT WSPAPI hp_stringtoaddress(LPWSTR s, INT af, LPWSAPROTOCOL_INFOW i,
 }
 
 static const WSPPROC_TABLE procs = {
-    hp_accept,          hp_addresstostring,     hp_asyncselect,
-    hp_bind,            hp_cancelblockingcall,  hp_cleanup,
-    hp_closesocket,     hp_connect,             hp_duplicatesocket,
-    hp_enumnetworkevents, hp_eventselect,       hp_getoverlappedresult,
-    hp_getpeername,     hp_getsockname,         hp_getsockopt,
-    hp_getqosbyname,    hp_ioctl,               hp_joinleaf,
-    hp_listen,          hp_recv,                hp_recvdisconnect,
+    hp_accept,
+    hp_addresstostring,
+    hp_asyncselect,
+    hp_bind,
+    hp_cancelblockingcall,
+    hp_cleanup,
+    hp_closesocket,
+    hp_connect,
+    hp_duplicatesocket,
+    hp_enumnetworkevents,
+    hp_eventselect,
+    hp_getoverlappedresult,
+    hp_getpeername,
+    hp_getsockname,
+    hp_getsockopt,
+    hp_getqosbyname,
+    hp_ioctl,
+    hp_joinleaf,
+    hp_listen,
+    hp_recv,
+    hp_recvdisconnect,
     /* mingw-w64 declares WSPSelect's timeout as `const PTIMEVAL` (a const
      * pointer), the SDK as a pointer to const; the cast serves both. */
-    hp_recvfrom,        (LPWSPSELECT)hp_select, hp_send,
-    hp_senddisconnect,  hp_sendto,              hp_setsockopt,
-    hp_shutdown,        hp_socket,              hp_stringtoaddress,
+    hp_recvfrom,
+    (LPWSPSELECT)hp_select,
+    hp_send,
+    hp_senddisconnect,
+    hp_sendto,
+    hp_setsockopt,
+    hp_shutdown,
+    hp_socket,
+    hp_stringtoaddress,
 };
 
 int WSPAPI HelloWSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,

@@ -50,9 +50,9 @@ static void startup_rejects_winsock_1(void **state) {
   (void)state;
   WSPDATA data;
   WSPPROC_TABLE t;
-  assert_int_equal(HelloWSPStartup(MAKEWORD(1, 1), &data, &info,
-                                   wpu_upcall_table(), &t),
-                   WSAVERNOTSUPPORTED);
+  assert_int_equal(
+      HelloWSPStartup(MAKEWORD(1, 1), &data, &info, wpu_upcall_table(), &t),
+      WSAVERNOTSUPPORTED);
 }
 
 static void sockets_are_handles_of_the_providers_catalog_entry(void **state) {
@@ -70,9 +70,9 @@ static void getsockopt_finds_the_record_through_the_handle(void **state) {
   (void)state;
   int err, type = 0, len = sizeof type;
   SOCKET s = procs.lpWSPSocket(AF_INET, SOCK_DGRAM, 0, &info, 0, 0, &err);
-  assert_int_equal(procs.lpWSPGetSockOpt(s, SOL_SOCKET, SO_TYPE, (char *)&type,
-                                         &len, &err),
-                   0);
+  assert_int_equal(
+      procs.lpWSPGetSockOpt(s, SOL_SOCKET, SO_TYPE, (char *)&type, &len, &err),
+      0);
   assert_int_equal(type, SOCK_DGRAM);
   assert_int_equal(procs.lpWSPCloseSocket(s, &err), 0);
 }
@@ -82,25 +82,24 @@ static void calls_on_a_closed_socket_return_wsaenotsock(void **state) {
   int err, type = 0, len = sizeof type;
   SOCKET s = procs.lpWSPSocket(AF_INET, SOCK_STREAM, 0, &info, 0, 0, &err);
   assert_int_equal(procs.lpWSPCloseSocket(s, &err), 0);
-  assert_int_equal(procs.lpWSPGetSockOpt(s, SOL_SOCKET, SO_TYPE, (char *)&type,
-                                         &len, &err),
-                   SOCKET_ERROR);
+  assert_int_equal(
+      procs.lpWSPGetSockOpt(s, SOL_SOCKET, SO_TYPE, (char *)&type, &len, &err),
+      SOCKET_ERROR);
   assert_int_equal(err, WSAENOTSOCK);
   assert_int_equal(procs.lpWSPCloseSocket(s, &err), SOCKET_ERROR);
   assert_int_equal(err, WSAENOTSOCK);
 }
 
-static void socket_returns_wsaenobufs_when_no_handle_can_be_made(
-    void **state) {
+static void socket_returns_wsaenobufs_when_no_handle_can_be_made(void **state) {
   fws2_world_teardown(state);
   wpu_world_options o = {.max_handles = 1};
   assert_int_equal(fws2_world_setup_with(state, &o), 0);
   int err;
   SOCKET a = procs.lpWSPSocket(AF_INET, SOCK_STREAM, 0, &info, 0, 0, &err);
   assert_int_not_equal(a, INVALID_SOCKET);
-  assert_int_equal(procs.lpWSPSocket(AF_INET, SOCK_STREAM, 0, &info, 0, 0,
-                                     &err),
-                   INVALID_SOCKET);
+  assert_int_equal(
+      procs.lpWSPSocket(AF_INET, SOCK_STREAM, 0, &info, 0, 0, &err),
+      INVALID_SOCKET);
   assert_int_equal(err, WSAENOBUFS);
   assert_int_equal(procs.lpWSPCloseSocket(a, &err), 0);
 }

@@ -4,7 +4,8 @@
 #include "handles.h"
 
 static uintptr_t encode(uint32_t index, uint32_t gen) {
-  return (uintptr_t)(WPU_HANDLE_TAG | ((gen & WPU_GEN_MASK) << 23) | (index << 2));
+  return (uintptr_t)(WPU_HANDLE_TAG | ((gen & WPU_GEN_MASK) << 23) |
+                     (index << 2));
 }
 
 static wpu_slot *slot_at(wpu_handle_table *t, uint32_t index) {
@@ -19,8 +20,8 @@ void wpu_handles_init(wpu_handle_table *t, uint32_t limit,
     atomic_init(&t->segments[i], NULL);
   atomic_init(&t->free_head, 0);
   atomic_init(&t->next_fresh, 0);
-  t->limit = (limit == 0 || limit > WPU_HANDLE_SLOTS) ? WPU_HANDLE_SLOTS
-                                                      : limit;
+  t->limit =
+      (limit == 0 || limit > WPU_HANDLE_SLOTS) ? WPU_HANDLE_SLOTS : limit;
   t->alloc = *alloc;
 }
 
@@ -73,8 +74,8 @@ static uint32_t take_fresh(wpu_handle_table *t) {
       return 0;
     _Atomic(wpu_slot *) *segp = &t->segments[n >> WPU_SEGMENT_SHIFT];
     if (atomic_load_explicit(segp, memory_order_acquire) == NULL) {
-      wpu_slot *seg = t->alloc.malloc(WPU_SEGMENT_SLOTS * sizeof(wpu_slot),
-                                      t->alloc.user);
+      wpu_slot *seg =
+          t->alloc.malloc(WPU_SEGMENT_SLOTS * sizeof(wpu_slot), t->alloc.user);
       if (seg == NULL)
         return 0;
       for (size_t i = 0; i < WPU_SEGMENT_SLOTS; i++) {
@@ -106,15 +107,16 @@ uintptr_t wpu_handles_create(wpu_handle_table *t, wpu_kind kind,
     return 0;
   uint32_t index = taken - 1;
   wpu_slot *slot = slot_at(t, index);
-  uint32_t gen = WPU_STATE_GEN(
-      atomic_load_explicit(&slot->state, memory_order_relaxed));
+  uint32_t gen =
+      WPU_STATE_GEN(atomic_load_explicit(&slot->state, memory_order_relaxed));
   /* Seqlock writer: the slot's previous free state must be visible to any
    * reader that sees the new fields (pairs with the reader's fence). */
   WPU_SLOT_FENCE(&slot->state, memory_order_release);
   atomic_store_explicit(&slot->context, context, memory_order_relaxed);
   atomic_store_explicit(&slot->catalog_id, catalog_id, memory_order_relaxed);
   atomic_store_explicit(&slot->object, object, memory_order_relaxed);
-  atomic_store_explicit(&slot->state, WPU_STATE(gen, kind), memory_order_release);
+  atomic_store_explicit(&slot->state, WPU_STATE(gen, kind),
+                        memory_order_release);
   return encode(index, gen);
 }
 
@@ -149,14 +151,12 @@ int wpu_handles_set_catalog(wpu_handle_table *t, uintptr_t h, unsigned kinds,
   atomic_store_explicit(&slot->catalog_id, catalog_id, memory_order_release);
   /* A close that raced with us wins; report the handle as gone. */
   WPU_SLOT_FENCE(&slot->state, memory_order_seq_cst);
-  return atomic_load_explicit(&slot->state, memory_order_relaxed) == s ? 0
-                                                                        : -1;
+  return atomic_load_explicit(&slot->state, memory_order_relaxed) == s ? 0 : -1;
 }
 
 size_t wpu_handles_foreach_live(wpu_handle_table *t,
                                 void (*fn)(uintptr_t h,
-                                           const wpu_handle_view *v,
-                                           void *arg),
+                                           const wpu_handle_view *v, void *arg),
                                 void *arg) {
   size_t live = 0;
   uint32_t n = atomic_load_explicit(&t->next_fresh, memory_order_acquire);

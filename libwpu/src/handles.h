@@ -32,13 +32,13 @@
 
 #include <wpu/world.h>
 
-#define WPU_HANDLE_TAG 0x40000000u
+#define WPU_HANDLE_TAG        0x40000000u
 #define WPU_HANDLE_INDEX_BITS 21
-#define WPU_HANDLE_GEN_BITS 7
-#define WPU_HANDLE_SLOTS (1u << WPU_HANDLE_INDEX_BITS)
-#define WPU_SEGMENT_SHIFT 12
-#define WPU_SEGMENT_SLOTS (1u << WPU_SEGMENT_SHIFT)
-#define WPU_SEGMENTS (WPU_HANDLE_SLOTS / WPU_SEGMENT_SLOTS)
+#define WPU_HANDLE_GEN_BITS   7
+#define WPU_HANDLE_SLOTS      (1u << WPU_HANDLE_INDEX_BITS)
+#define WPU_SEGMENT_SHIFT     12
+#define WPU_SEGMENT_SLOTS     (1u << WPU_SEGMENT_SHIFT)
+#define WPU_SEGMENTS          (WPU_HANDLE_SLOTS / WPU_SEGMENT_SLOTS)
 
 /* What a slot holds. */
 typedef enum wpu_kind {
@@ -53,16 +53,16 @@ typedef enum wpu_kind {
   (WPU_KIND_BIT(WPU_KIND_SOCKET) | WPU_KIND_BIT(WPU_KIND_IFS_SOCKET))
 
 typedef struct wpu_slot {
-  _Atomic uint64_t state;        /* generation << 32 | kind */
-  _Atomic uintptr_t context;     /* the owner's context value */
-  _Atomic uint32_t catalog_id;   /* catalog entry the handle dispatches to */
-  _Atomic uint32_t next_free;    /* free list link: index + 1, 0 = end */
-  _Atomic(void *) object;        /* kind-specific object, if any */
+  _Atomic uint64_t state;      /* generation << 32 | kind */
+  _Atomic uintptr_t context;   /* the owner's context value */
+  _Atomic uint32_t catalog_id; /* catalog entry the handle dispatches to */
+  _Atomic uint32_t next_free;  /* free list link: index + 1, 0 = end */
+  _Atomic(void *) object;      /* kind-specific object, if any */
 } wpu_slot;
 
 typedef struct wpu_handle_table {
   _Atomic(wpu_slot *) segments[WPU_SEGMENTS];
-  _Atomic uint64_t free_head; /* ABA tag << 32 | (index + 1) */
+  _Atomic uint64_t free_head;  /* ABA tag << 32 | (index + 1) */
   _Atomic uint32_t next_fresh; /* slots [0, next_fresh) have been handed out */
   uint32_t limit;              /* at most this many slots, so live handles */
   wpu_allocator alloc;
@@ -86,7 +86,6 @@ uintptr_t wpu_handles_create(wpu_handle_table *t, wpu_kind kind,
                              uint32_t catalog_id, uintptr_t context,
                              void *object);
 
-
 /* Frees a live handle of one of the given kinds. Returns 0, or -1 when h is
  * not such a live handle (never created, already closed, other kind). When
  * object is not NULL it receives the slot's object. */
@@ -100,10 +99,8 @@ int wpu_handles_set_catalog(wpu_handle_table *t, uintptr_t h, unsigned kinds,
 /* Calls fn for every live handle (not safe against concurrent changes). */
 size_t wpu_handles_foreach_live(wpu_handle_table *t,
                                 void (*fn)(uintptr_t h,
-                                           const wpu_handle_view *v,
-                                           void *arg),
+                                           const wpu_handle_view *v, void *arg),
                                 void *arg);
-
 
 /* Orders the surrounding accesses of a slot as a fence would. TSan does not
  * model stand-alone fences, so under TSan a read-modify-write of the slot's
@@ -115,11 +112,11 @@ size_t wpu_handles_foreach_live(wpu_handle_table *t,
 #define WPU_SLOT_FENCE(state, order) atomic_thread_fence(order)
 #endif
 
-#define WPU_GEN_MASK ((1u << WPU_HANDLE_GEN_BITS) - 1)
-#define WPU_INDEX_MASK (WPU_HANDLE_SLOTS - 1)
+#define WPU_GEN_MASK         ((1u << WPU_HANDLE_GEN_BITS) - 1)
+#define WPU_INDEX_MASK       (WPU_HANDLE_SLOTS - 1)
 #define WPU_STATE(gen, kind) (((uint64_t)(gen) << 32) | (uint64_t)(kind))
-#define WPU_STATE_GEN(s) ((uint32_t)((s) >> 32))
-#define WPU_STATE_KIND(s) ((wpu_kind)((s)&0xff))
+#define WPU_STATE_GEN(s)     ((uint32_t)((s) >> 32))
+#define WPU_STATE_KIND(s)    ((wpu_kind)((s)&0xff))
 
 /* Finds the slot a handle value names, or NULL if it cannot name one. */
 static inline wpu_slot *wpu_handles_slot(wpu_handle_table *t, uintptr_t h,

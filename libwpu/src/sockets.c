@@ -5,7 +5,7 @@
 #include "world_impl.h"
 
 #define KINDS_CREATED WPU_KIND_BIT(WPU_KIND_SOCKET)
-#define KINDS_IFS WPU_KIND_BIT(WPU_KIND_IFS_SOCKET)
+#define KINDS_IFS     WPU_KIND_BIT(WPU_KIND_IFS_SOCKET)
 
 /* Common entry checks: a place for the error and a current world. */
 static wpu_world *enter(LPINT lpErrno) {
@@ -62,8 +62,8 @@ static int close_socket(SOCKET s, unsigned kinds, LPINT lpErrno) {
   return 0;
 }
 
-SOCKET WSPAPI WPUCreateSocketHandle(DWORD dwCatalogEntryId,
-                                    DWORD_PTR dwContext, LPINT lpErrno) {
+SOCKET WSPAPI WPUCreateSocketHandle(DWORD dwCatalogEntryId, DWORD_PTR dwContext,
+                                    LPINT lpErrno) {
   return create(WPU_KIND_SOCKET, dwCatalogEntryId, dwContext, lpErrno);
 }
 
@@ -81,8 +81,8 @@ SOCKET WSPAPI WPUModifyIFSHandle(DWORD dwCatalogEntryId, SOCKET ProposedHandle,
   wpu_world *w = enter(lpErrno);
   if (w == NULL)
     return INVALID_SOCKET;
-  if (wpu_handles_set_catalog(&w->handles, (uintptr_t)ProposedHandle,
-                              KINDS_IFS, dwCatalogEntryId) != 0) {
+  if (wpu_handles_set_catalog(&w->handles, (uintptr_t)ProposedHandle, KINDS_IFS,
+                              dwCatalogEntryId) != 0) {
     *lpErrno = WSAEINVAL;
     return INVALID_SOCKET;
   }

@@ -71,8 +71,9 @@ static const char *kind_name(wpu_kind k) {
 }
 
 static void report_leak(uintptr_t h, const wpu_handle_view *v, void *arg) {
-  wpu__report(arg, "wpu: leaked handle 0x%08llx: %s, catalog entry %lu, "
-                   "context 0x%llx",
+  wpu__report(arg,
+              "wpu: leaked handle 0x%08llx: %s, catalog entry %lu, "
+              "context 0x%llx",
               (unsigned long long)h, kind_name(v->kind),
               (unsigned long)v->catalog_id, (unsigned long long)v->context);
 }

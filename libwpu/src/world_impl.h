@@ -30,7 +30,7 @@ void wpu__report(wpu_world *w, const char *fmt, ...)
     ;
 
 /* Stores err in *lpErrno, or, when lpErrno is NULL, WSAEFAULT as the
- * thread's last error. Returns the given failure value for chaining. */
+ * thread's last error. */
 static inline void wpu__set_errno(LPINT lpErrno, int err) {
   if (lpErrno != NULL)
     *lpErrno = err;

@@ -45,8 +45,8 @@ HRESULT StringCchCatNW(WCHAR *pszDest, size_t cchDest, const WCHAR *pszSrc,
                        size_t cchToAppend);
 HRESULT StringCchVPrintfW(WCHAR *pszDest, size_t cchDest,
                           const WCHAR *pszFormat, va_list argList);
-HRESULT StringCchPrintfW(WCHAR *pszDest, size_t cchDest,
-                         const WCHAR *pszFormat, ...);
+HRESULT StringCchPrintfW(WCHAR *pszDest, size_t cchDest, const WCHAR *pszFormat,
+                         ...);
 HRESULT StringCchLengthW(const WCHAR *psz, size_t cchMax, size_t *pcchLength);
 HRESULT StringCbCopyW(WCHAR *pszDest, size_t cbDest, const WCHAR *pszSrc);
 HRESULT StringCbCopyNW(WCHAR *pszDest, size_t cbDest, const WCHAR *pszSrc,
@@ -54,10 +54,10 @@ HRESULT StringCbCopyNW(WCHAR *pszDest, size_t cbDest, const WCHAR *pszSrc,
 HRESULT StringCbCatW(WCHAR *pszDest, size_t cbDest, const WCHAR *pszSrc);
 HRESULT StringCbCatNW(WCHAR *pszDest, size_t cbDest, const WCHAR *pszSrc,
                       size_t cbToAppend);
-HRESULT StringCbVPrintfW(WCHAR *pszDest, size_t cbDest,
-                         const WCHAR *pszFormat, va_list argList);
-HRESULT StringCbPrintfW(WCHAR *pszDest, size_t cbDest,
-                        const WCHAR *pszFormat, ...);
+HRESULT StringCbVPrintfW(WCHAR *pszDest, size_t cbDest, const WCHAR *pszFormat,
+                         va_list argList);
+HRESULT StringCbPrintfW(WCHAR *pszDest, size_t cbDest, const WCHAR *pszFormat,
+                        ...);
 HRESULT StringCbLengthW(const WCHAR *psz, size_t cbMax, size_t *pcbLength);
 
 HRESULT StringCchCopyA(char *pszDest, size_t cchDest, const char *pszSrc);
@@ -66,10 +66,10 @@ HRESULT StringCchCopyNA(char *pszDest, size_t cchDest, const char *pszSrc,
 HRESULT StringCchCatA(char *pszDest, size_t cchDest, const char *pszSrc);
 HRESULT StringCchCatNA(char *pszDest, size_t cchDest, const char *pszSrc,
                        size_t cchToAppend);
-HRESULT StringCchVPrintfA(char *pszDest, size_t cchDest,
-                          const char *pszFormat, va_list argList);
-HRESULT StringCchPrintfA(char *pszDest, size_t cchDest,
-                         const char *pszFormat, ...);
+HRESULT StringCchVPrintfA(char *pszDest, size_t cchDest, const char *pszFormat,
+                          va_list argList);
+HRESULT StringCchPrintfA(char *pszDest, size_t cchDest, const char *pszFormat,
+                         ...);
 HRESULT StringCchLengthA(const char *psz, size_t cchMax, size_t *pcchLength);
 HRESULT StringCbCopyA(char *pszDest, size_t cbDest, const char *pszSrc);
 HRESULT StringCbCopyNA(char *pszDest, size_t cbDest, const char *pszSrc,
@@ -88,20 +88,20 @@ HRESULT StringCbLengthA(const char *psz, size_t cbMax, size_t *pcbLength);
 #else
 #define WPU_STRSAFE_TCHAR(name) name##A
 #endif
-#define StringCchCopy WPU_STRSAFE_TCHAR(StringCchCopy)
-#define StringCchCopyN WPU_STRSAFE_TCHAR(StringCchCopyN)
-#define StringCchCat WPU_STRSAFE_TCHAR(StringCchCat)
-#define StringCchCatN WPU_STRSAFE_TCHAR(StringCchCatN)
+#define StringCchCopy    WPU_STRSAFE_TCHAR(StringCchCopy)
+#define StringCchCopyN   WPU_STRSAFE_TCHAR(StringCchCopyN)
+#define StringCchCat     WPU_STRSAFE_TCHAR(StringCchCat)
+#define StringCchCatN    WPU_STRSAFE_TCHAR(StringCchCatN)
 #define StringCchVPrintf WPU_STRSAFE_TCHAR(StringCchVPrintf)
-#define StringCchPrintf WPU_STRSAFE_TCHAR(StringCchPrintf)
-#define StringCchLength WPU_STRSAFE_TCHAR(StringCchLength)
-#define StringCbCopy WPU_STRSAFE_TCHAR(StringCbCopy)
-#define StringCbCopyN WPU_STRSAFE_TCHAR(StringCbCopyN)
-#define StringCbCat WPU_STRSAFE_TCHAR(StringCbCat)
-#define StringCbCatN WPU_STRSAFE_TCHAR(StringCbCatN)
-#define StringCbVPrintf WPU_STRSAFE_TCHAR(StringCbVPrintf)
-#define StringCbPrintf WPU_STRSAFE_TCHAR(StringCbPrintf)
-#define StringCbLength WPU_STRSAFE_TCHAR(StringCbLength)
+#define StringCchPrintf  WPU_STRSAFE_TCHAR(StringCchPrintf)
+#define StringCchLength  WPU_STRSAFE_TCHAR(StringCchLength)
+#define StringCbCopy     WPU_STRSAFE_TCHAR(StringCbCopy)
+#define StringCbCopyN    WPU_STRSAFE_TCHAR(StringCbCopyN)
+#define StringCbCat      WPU_STRSAFE_TCHAR(StringCbCat)
+#define StringCbCatN     WPU_STRSAFE_TCHAR(StringCbCatN)
+#define StringCbVPrintf  WPU_STRSAFE_TCHAR(StringCbVPrintf)
+#define StringCbPrintf   WPU_STRSAFE_TCHAR(StringCbPrintf)
+#define StringCbLength   WPU_STRSAFE_TCHAR(StringCbLength)
 
 #ifdef __cplusplus
 }

@@ -100,16 +100,15 @@ typedef int(WSPAPI *LPWSPEVENTSELECT)(SOCKET s, WSAEVENT hEventObject,
                                       LONG lNetworkEvents, LPINT lpErrno);
 typedef BOOL(WSPAPI *LPWSPGETOVERLAPPEDRESULT)(SOCKET s,
                                                LPWSAOVERLAPPED lpOverlapped,
-                                               LPDWORD lpcbTransfer,
-                                               BOOL fWait, LPDWORD lpdwFlags,
+                                               LPDWORD lpcbTransfer, BOOL fWait,
+                                               LPDWORD lpdwFlags,
                                                LPINT lpErrno);
 typedef int(WSPAPI *LPWSPGETPEERNAME)(SOCKET s, struct sockaddr *name,
                                       LPINT namelen, LPINT lpErrno);
 typedef int(WSPAPI *LPWSPGETSOCKNAME)(SOCKET s, struct sockaddr *name,
                                       LPINT namelen, LPINT lpErrno);
 typedef int(WSPAPI *LPWSPGETSOCKOPT)(SOCKET s, int level, int optname,
-                                     char *optval, LPINT optlen,
-                                     LPINT lpErrno);
+                                     char *optval, LPINT optlen, LPINT lpErrno);
 typedef BOOL(WSPAPI *LPWSPGETQOSBYNAME)(SOCKET s, LPWSABUF lpQOSName,
                                         LPQOS lpQOS, LPINT lpErrno);
 typedef int(WSPAPI *LPWSPIOCTL)(
@@ -126,8 +125,7 @@ typedef SOCKET(WSPAPI *LPWSPJOINLEAF)(SOCKET s, const struct sockaddr *name,
 typedef int(WSPAPI *LPWSPLISTEN)(SOCKET s, int backlog, LPINT lpErrno);
 typedef int(WSPAPI *LPWSPRECV)(
     SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
-    LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags,
-    LPWSAOVERLAPPED lpOverlapped,
+    LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, LPWSAOVERLAPPED lpOverlapped,
     LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
     LPWSATHREADID lpThreadId, LPINT lpErrno);
 typedef int(WSPAPI *LPWSPRECVDISCONNECT)(SOCKET s,
@@ -141,8 +139,7 @@ typedef int(WSPAPI *LPWSPRECVFROM)(
     LPWSATHREADID lpThreadId, LPINT lpErrno);
 typedef int(WSPAPI *LPWSPSELECT)(int nfds, fd_set *readfds, fd_set *writefds,
                                  fd_set *exceptfds,
-                                 const struct timeval *timeout,
-                                 LPINT lpErrno);
+                                 const struct timeval *timeout, LPINT lpErrno);
 typedef int(WSPAPI *LPWSPSEND)(
     SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
     LPDWORD lpNumberOfBytesSent, DWORD dwFlags, LPWSAOVERLAPPED lpOverlapped,
@@ -162,14 +159,13 @@ typedef int(WSPAPI *LPWSPSETSOCKOPT)(SOCKET s, int level, int optname,
                                      LPINT lpErrno);
 typedef int(WSPAPI *LPWSPSHUTDOWN)(SOCKET s, int how, LPINT lpErrno);
 typedef SOCKET(WSPAPI *LPWSPSOCKET)(int af, int type, int protocol,
-                                    LPWSAPROTOCOL_INFOW lpProtocolInfo,
-                                    GROUP g, DWORD dwFlags, LPINT lpErrno);
+                                    LPWSAPROTOCOL_INFOW lpProtocolInfo, GROUP g,
+                                    DWORD dwFlags, LPINT lpErrno);
 typedef INT(WSPAPI *LPWSPSTRINGTOADDRESS)(LPWSTR AddressString,
                                           INT AddressFamily,
                                           LPWSAPROTOCOL_INFOW lpProtocolInfo,
                                           LPSOCKADDR lpAddress,
-                                          LPINT lpAddressLength,
-                                          LPINT lpErrno);
+                                          LPINT lpAddressLength, LPINT lpErrno);
 
 typedef struct _WSPPROC_TABLE {
   LPWSPACCEPT lpWSPAccept;
@@ -239,11 +235,10 @@ typedef BOOL(WSPAPI *LPWPURESETEVENT)(WSAEVENT hEvent, LPINT lpErrno);
 typedef BOOL(WSPAPI *LPWPUSETEVENT)(WSAEVENT hEvent, LPINT lpErrno);
 typedef int(WSPAPI *LPWPUOPENCURRENTTHREAD)(LPWSATHREADID lpThreadId,
                                             LPINT lpErrno);
-typedef int(WSPAPI *LPWPUCLOSETHREAD)(LPWSATHREADID lpThreadId,
-                                      LPINT lpErrno);
+typedef int(WSPAPI *LPWPUCLOSETHREAD)(LPWSATHREADID lpThreadId, LPINT lpErrno);
 typedef int(WSPAPI *LPWPUCOMPLETEOVERLAPPEDREQUEST)(
-    SOCKET s, LPWSAOVERLAPPED lpOverlapped, DWORD dwError,
-    DWORD cbTransferred, LPINT lpErrno);
+    SOCKET s, LPWSAOVERLAPPED lpOverlapped, DWORD dwError, DWORD cbTransferred,
+    LPINT lpErrno);
 
 typedef struct _WSPUPCALLTABLE {
   LPWPUCLOSEEVENT lpWPUCloseEvent;
@@ -274,21 +269,20 @@ typedef int(WSPAPI *LPWSPSTARTUP)(WORD wVersionRequested, LPWSPDATA lpWSPData,
 /* The provider's own entry point, exported by every provider module. */
 int WSPAPI WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
                       LPWSAPROTOCOL_INFOW lpProtocolInfo,
-                      WSPUPCALLTABLE UpcallTable,
-                      LPWSPPROC_TABLE lpProcTable);
+                      WSPUPCALLTABLE UpcallTable, LPWSPPROC_TABLE lpProcTable);
 
 /* Upcalls. Providers reach them through WSPUPCALLTABLE; libwpu also exports
  * them under these names, as the SDK header declares them. */
 BOOL WSPAPI WPUCloseEvent(WSAEVENT hEvent, LPINT lpErrno);
 int WSPAPI WPUCloseSocketHandle(SOCKET s, LPINT lpErrno);
 WSAEVENT WSPAPI WPUCreateEvent(LPINT lpErrno);
-SOCKET WSPAPI WPUCreateSocketHandle(DWORD dwCatalogEntryId,
-                                    DWORD_PTR dwContext, LPINT lpErrno);
+SOCKET WSPAPI WPUCreateSocketHandle(DWORD dwCatalogEntryId, DWORD_PTR dwContext,
+                                    LPINT lpErrno);
 int WSPAPI WPUFDIsSet(SOCKET s, fd_set *fdset);
 int WSPAPI WPUGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
                               LPINT lpProviderDllPathLen, LPINT lpErrno);
-SOCKET WSPAPI WPUModifyIFSHandle(DWORD dwCatalogEntryId,
-                                 SOCKET ProposedHandle, LPINT lpErrno);
+SOCKET WSPAPI WPUModifyIFSHandle(DWORD dwCatalogEntryId, SOCKET ProposedHandle,
+                                 LPINT lpErrno);
 BOOL WSPAPI WPUPostMessage(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam);
 int WSPAPI WPUQueryBlockingCallback(DWORD dwCatalogEntryId,
                                     LPBLOCKINGCALLBACK *lplpfnCallback,

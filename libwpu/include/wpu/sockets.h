@@ -41,9 +41,9 @@ int wpu_ifs_handle_context(SOCKET s, PDWORD_PTR lpContext, LPINT lpErrno);
 int wpu_ifs_handle_close(SOCKET s, LPINT lpErrno);
 
 typedef enum wpu_socket_kind {
-  WPU_SOCKET_NONE = 0,       /* not a live socket handle */
-  WPU_SOCKET_CREATED = 1,    /* made by WPUCreateSocketHandle */
-  WPU_SOCKET_IFS = 2         /* made by wpu_ifs_handle_create */
+  WPU_SOCKET_NONE = 0,    /* not a live socket handle */
+  WPU_SOCKET_CREATED = 1, /* made by WPUCreateSocketHandle */
+  WPU_SOCKET_IFS = 2      /* made by wpu_ifs_handle_create */
 } wpu_socket_kind;
 
 /* Which kind of socket s is and the catalog entry it dispatches to (0 for an

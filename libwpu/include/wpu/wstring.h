@@ -63,24 +63,24 @@ int wpu_snwprintf(WCHAR *buf, size_t count, const WCHAR *fmt, ...);
 #include <wchar.h>
 #include <string.h>
 #include <stdlib.h>
-#define wcslen wpu_wcslen
-#define wcsnlen wpu_wcsnlen
-#define wcscpy wpu_wcscpy
-#define wcsncpy wpu_wcsncpy
-#define wcscat wpu_wcscat
-#define wcsncat wpu_wcsncat
-#define wcscmp wpu_wcscmp
-#define wcsncmp wpu_wcsncmp
-#define _wcsicmp wpu_wcsicmp
-#define _wcsnicmp wpu_wcsnicmp
-#define wcschr wpu_wcschr
-#define wcsrchr wpu_wcsrchr
-#define wcsstr wpu_wcsstr
-#define wcscpy_s wpu_wcscpy_s
-#define wcsncpy_s wpu_wcsncpy_s
-#define wcscat_s wpu_wcscat_s
+#define wcslen      wpu_wcslen
+#define wcsnlen     wpu_wcsnlen
+#define wcscpy      wpu_wcscpy
+#define wcsncpy     wpu_wcsncpy
+#define wcscat      wpu_wcscat
+#define wcsncat     wpu_wcsncat
+#define wcscmp      wpu_wcscmp
+#define wcsncmp     wpu_wcsncmp
+#define _wcsicmp    wpu_wcsicmp
+#define _wcsnicmp   wpu_wcsnicmp
+#define wcschr      wpu_wcschr
+#define wcsrchr     wpu_wcsrchr
+#define wcsstr      wpu_wcsstr
+#define wcscpy_s    wpu_wcscpy_s
+#define wcsncpy_s   wpu_wcsncpy_s
+#define wcscat_s    wpu_wcscat_s
 #define _vsnwprintf wpu_vsnwprintf
-#define _snwprintf wpu_snwprintf
+#define _snwprintf  wpu_snwprintf
 #endif
 
 #ifdef __cplusplus

@@ -21,9 +21,9 @@
 #undef StringCbPrintf
 #undef StringCbLength
 
-#define SS_CHAR char
-#define SS_NAME(n) n##_a
-#define SS_API(n) n##A
+#define SS_CHAR      char
+#define SS_NAME(n)   n##_a
+#define SS_API(n)    n##A
 #define SS_VSNPRINTF vsnprintf
 #include "strsafe_impl.h"
 #undef SS_CHAR
@@ -31,8 +31,8 @@
 #undef SS_API
 #undef SS_VSNPRINTF
 
-#define SS_CHAR WCHAR
-#define SS_NAME(n) n##_w
-#define SS_API(n) n##W
+#define SS_CHAR      WCHAR
+#define SS_NAME(n)   n##_w
+#define SS_API(n)    n##W
 #define SS_VSNPRINTF wpu_vsnwprintf
 #include "strsafe_impl.h"

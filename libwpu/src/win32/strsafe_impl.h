@@ -30,8 +30,8 @@ static HRESULT SS_NAME(ss_cat_n)(SS_CHAR *dst, size_t cch, const SS_CHAR *src,
   return SS_NAME(ss_copy_n)(dst + used, cch - used, src, max);
 }
 
-static HRESULT SS_NAME(ss_vprintf)(SS_CHAR *dst, size_t cch,
-                                   const SS_CHAR *fmt, va_list ap) {
+static HRESULT SS_NAME(ss_vprintf)(SS_CHAR *dst, size_t cch, const SS_CHAR *fmt,
+                                   va_list ap) {
   if (cch == 0 || cch > STRSAFE_MAX_CCH || dst == NULL)
     return STRSAFE_E_INVALID_PARAMETER;
   if (fmt == NULL) {
@@ -87,8 +87,7 @@ HRESULT SS_API(StringCchVPrintf)(SS_CHAR *d, size_t cch, const SS_CHAR *f,
                                  va_list ap) {
   return SS_NAME(ss_vprintf)(d, cch, f, ap);
 }
-HRESULT SS_API(StringCchPrintf)(SS_CHAR *d, size_t cch, const SS_CHAR *f,
-                                ...) {
+HRESULT SS_API(StringCchPrintf)(SS_CHAR *d, size_t cch, const SS_CHAR *f, ...) {
   va_list ap;
   va_start(ap, f);
   HRESULT hr = SS_NAME(ss_vprintf)(d, cch, f, ap);

@@ -312,9 +312,9 @@ int wpu_vsnwprintf(WCHAR *buf, size_t count, const WCHAR *fmt, va_list ap) {
           spec[sl++] = 'h';
         spec[sl++] = (char)conv;
         spec[sl] = 0;
-        n = is_signed ? snprintf(tmp, sizeof tmp, spec, va_arg(args, int))
-                      : snprintf(tmp, sizeof tmp, spec,
-                                 va_arg(args, unsigned int));
+        n = is_signed
+                ? snprintf(tmp, sizeof tmp, spec, va_arg(args, int))
+                : snprintf(tmp, sizeof tmp, spec, va_arg(args, unsigned int));
       }
       break;
     }
