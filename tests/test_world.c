@@ -96,6 +96,21 @@ static void world_destroy_reports_each_leaked_handle(void **state) {
   (void)ifs;
 }
 
+static void fixture_teardown_fails_the_test_when_handles_leak(void **state) {
+  (void)state;
+  void *world = NULL;
+  assert_int_equal(fws2_world_setup(&world), 0);
+  int err;
+  SOCKET s = WPUCreateSocketHandle(1001, 1, &err);
+  assert_int_not_equal(s, INVALID_SOCKET);
+  assert_int_equal(fws2_world_teardown(&world), -1);
+  assert_null(world);
+  assert_null(wpu_world_current());
+  /* And stays quiet when nothing leaked. */
+  assert_int_equal(fws2_world_setup(&world), 0);
+  assert_int_equal(fws2_world_teardown(&world), 0);
+}
+
 static void world_destroy_of_null_returns_zero(void **state) {
   (void)state;
   assert_int_equal(wpu_world_destroy(NULL), 0);
@@ -193,6 +208,7 @@ int main(void) {
       cmocka_unit_test(
           world_create_returns_not_enough_memory_when_allocation_fails),
       cmocka_unit_test(world_destroy_reports_each_leaked_handle),
+      cmocka_unit_test(fixture_teardown_fails_the_test_when_handles_leak),
       cmocka_unit_test(world_destroy_of_null_returns_zero),
       WORLD_TEST(world_handle_count_counts_live_handles),
       WORLD_TEST(upcall_table_has_all_fifteen_upcalls),
