@@ -28,6 +28,11 @@ wpu_plat_mutex *wpu_plat_mutex_new(void);
 void wpu_plat_mutex_free(wpu_plat_mutex *m);
 void wpu_plat_mutex_lock(wpu_plat_mutex *m);
 void wpu_plat_mutex_unlock(wpu_plat_mutex *m);
+/* Returns 0 when the mutex was taken, non-zero when it is held elsewhere. */
+int wpu_plat_mutex_trylock(wpu_plat_mutex *m);
+
+/* The process id. */
+unsigned long wpu_plat_getpid(void);
 
 /* Monotonic time in nanoseconds. */
 uint64_t wpu_plat_hrtime(void);

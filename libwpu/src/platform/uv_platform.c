@@ -56,6 +56,14 @@ void wpu_plat_mutex_unlock(wpu_plat_mutex *m) {
   uv_mutex_unlock(&m->mu);
 }
 
+int wpu_plat_mutex_trylock(wpu_plat_mutex *m) {
+  return uv_mutex_trylock(&m->mu);
+}
+
+unsigned long wpu_plat_getpid(void) {
+  return (unsigned long)uv_os_getpid();
+}
+
 uint64_t wpu_plat_hrtime(void) {
   return uv_hrtime();
 }
