@@ -79,9 +79,8 @@ static uint32_t take_fresh(wpu_handle_table *t) {
       if (seg == NULL)
         return 0;
       for (size_t i = 0; i < WPU_SEGMENT_SLOTS; i++) {
-        atomic_init(&seg[i].state, WPU_STATE(0, WPU_KIND_FREE));
+        atomic_init(&seg[i].state, WPU_STATE(0, 0, WPU_KIND_FREE));
         atomic_init(&seg[i].context, 0);
-        atomic_init(&seg[i].catalog_id, 0);
         atomic_init(&seg[i].next_free, 0);
         atomic_init(&seg[i].object, NULL);
       }
@@ -113,9 +112,8 @@ uintptr_t wpu_handles_create(wpu_handle_table *t, wpu_kind kind,
    * reader that sees the new fields (pairs with the reader's fence). */
   WPU_SLOT_FENCE(&slot->state, memory_order_release);
   atomic_store_explicit(&slot->context, context, memory_order_relaxed);
-  atomic_store_explicit(&slot->catalog_id, catalog_id, memory_order_relaxed);
   atomic_store_explicit(&slot->object, object, memory_order_relaxed);
-  atomic_store_explicit(&slot->state, WPU_STATE(gen, kind),
+  atomic_store_explicit(&slot->state, WPU_STATE(gen, catalog_id, kind),
                         memory_order_release);
   return encode(index, gen);
 }
@@ -131,7 +129,7 @@ int wpu_handles_close(wpu_handle_table *t, uintptr_t h, unsigned kinds,
     if (!wpu_handles_live_match(s, gen, kinds))
       return -1;
   } while (!atomic_compare_exchange_weak_explicit(
-      &slot->state, &s, WPU_STATE(WPU_STATE_GEN(s) + 1, WPU_KIND_FREE),
+      &slot->state, &s, WPU_STATE(WPU_STATE_GEN(s) + 1, 0, WPU_KIND_FREE),
       memory_order_acq_rel, memory_order_acquire));
   if (object != NULL)
     *object = atomic_load_explicit(&slot->object, memory_order_relaxed);
@@ -145,13 +143,17 @@ int wpu_handles_set_catalog(wpu_handle_table *t, uintptr_t h, unsigned kinds,
   wpu_slot *slot = wpu_handles_slot(t, h, &gen);
   if (slot == NULL)
     return -1;
+  /* One CAS on the state word: a concurrent close either happens first (and
+   * we fail) or after (and frees the handle with its new catalog entry). */
   uint64_t s = atomic_load_explicit(&slot->state, memory_order_acquire);
-  if (!wpu_handles_live_match(s, gen, kinds))
-    return -1;
-  atomic_store_explicit(&slot->catalog_id, catalog_id, memory_order_release);
-  /* A close that raced with us wins; report the handle as gone. */
-  WPU_SLOT_FENCE(&slot->state, memory_order_seq_cst);
-  return atomic_load_explicit(&slot->state, memory_order_relaxed) == s ? 0 : -1;
+  do {
+    if (!wpu_handles_live_match(s, gen, kinds))
+      return -1;
+  } while (!atomic_compare_exchange_weak_explicit(
+      &slot->state, &s,
+      WPU_STATE(WPU_STATE_GEN(s), catalog_id, WPU_STATE_KIND(s)),
+      memory_order_acq_rel, memory_order_acquire));
+  return 0;
 }
 
 size_t wpu_handles_foreach_live(wpu_handle_table *t,
@@ -168,8 +170,7 @@ size_t wpu_handles_foreach_live(wpu_handle_table *t,
     live++;
     if (fn != NULL) {
       wpu_handle_view v = {
-          WPU_STATE_KIND(s),
-          atomic_load_explicit(&slot->catalog_id, memory_order_relaxed),
+          WPU_STATE_KIND(s), WPU_STATE_CATALOG(s),
           atomic_load_explicit(&slot->context, memory_order_relaxed),
           atomic_load_explicit(&slot->object, memory_order_relaxed)};
       fn(encode(i, WPU_STATE_GEN(s)), &v, arg);

@@ -52,12 +52,14 @@ typedef enum wpu_kind {
 #define WPU_KINDS_SOCKETS                                                      \
   (WPU_KIND_BIT(WPU_KIND_SOCKET) | WPU_KIND_BIT(WPU_KIND_IFS_SOCKET))
 
+/* A slot's state word holds everything that changes while the handle lives,
+ * so one compare-and-swap changes it consistently:
+ *   bits 48-63 generation, bits 16-47 catalog entry id, bits 0-7 kind. */
 typedef struct wpu_slot {
-  _Atomic uint64_t state;      /* generation << 32 | kind */
-  _Atomic uintptr_t context;   /* the owner's context value */
-  _Atomic uint32_t catalog_id; /* catalog entry the handle dispatches to */
-  _Atomic uint32_t next_free;  /* free list link: index + 1, 0 = end */
-  _Atomic(void *) object;      /* kind-specific object, if any */
+  _Atomic uint64_t state;     /* see above */
+  _Atomic uintptr_t context;  /* the owner's context value */
+  _Atomic uint32_t next_free; /* free list link: index + 1, 0 = end */
+  _Atomic(void *) object;     /* kind-specific object, if any */
 } wpu_slot;
 
 typedef struct wpu_handle_table {
@@ -112,11 +114,17 @@ size_t wpu_handles_foreach_live(wpu_handle_table *t,
 #define WPU_SLOT_FENCE(state, order) atomic_thread_fence(order)
 #endif
 
-#define WPU_GEN_MASK         ((1u << WPU_HANDLE_GEN_BITS) - 1)
-#define WPU_INDEX_MASK       (WPU_HANDLE_SLOTS - 1)
-#define WPU_STATE(gen, kind) (((uint64_t)(gen) << 32) | (uint64_t)(kind))
-#define WPU_STATE_GEN(s)     ((uint32_t)((s) >> 32))
+#define WPU_GEN_MASK   ((1u << WPU_HANDLE_GEN_BITS) - 1)
+#define WPU_INDEX_MASK (WPU_HANDLE_SLOTS - 1)
+#define WPU_STATE(gen, catalog, kind)                                          \
+  (((uint64_t)((gen)&0xffff) << 48) | ((uint64_t)(catalog) << 16) |            \
+   (uint64_t)(kind))
+#define WPU_STATE_GEN(s)     ((uint32_t)((s) >> 48))
+#define WPU_STATE_CATALOG(s) ((uint32_t)((s) >> 16))
 #define WPU_STATE_KIND(s)    ((wpu_kind)((s)&0xff))
+/* What identifies the occupant: generation and kind, not the catalog entry,
+ * which WPUModifyIFSHandle may change under a reader. */
+#define WPU_STATE_IDENTITY(s) ((s) & ~((uint64_t)0xffffffff << 16))
 
 /* Finds the slot a handle value names, or NULL if it cannot name one. */
 static inline wpu_slot *wpu_handles_slot(wpu_handle_table *t, uintptr_t h,
@@ -154,19 +162,17 @@ static inline int wpu_handles_read(wpu_handle_table *t, uintptr_t h,
     return -1;
   uintptr_t context =
       atomic_load_explicit(&slot->context, memory_order_relaxed);
-  uint32_t catalog_id = 0;
   void *object = NULL;
-  if (full) {
-    catalog_id = atomic_load_explicit(&slot->catalog_id, memory_order_relaxed);
+  if (full)
     object = atomic_load_explicit(&slot->object, memory_order_relaxed);
-  }
   WPU_SLOT_FENCE(&slot->state, memory_order_acquire);
   /* Closed (and perhaps reused) while we read: the handle is stale now. */
-  if (atomic_load_explicit(&slot->state, memory_order_relaxed) != s1)
+  if (WPU_STATE_IDENTITY(atomic_load_explicit(
+          &slot->state, memory_order_relaxed)) != WPU_STATE_IDENTITY(s1))
     return -1;
   view->kind = WPU_STATE_KIND(s1);
   view->context = context;
-  view->catalog_id = catalog_id;
+  view->catalog_id = WPU_STATE_CATALOG(s1);
   view->object = object;
   return 0;
 }
