@@ -28,43 +28,38 @@ int WSAAPI __WSAFDIsSet(SOCKET s, fd_set *set) {
 }
 #endif
 
-/* Fails an upcall that is not implemented yet with err. */
-static void pending(LPINT lpErrno, int err) {
-  wpu__set_errno(lpErrno, err);
-}
-
 WSAEVENT WSPAPI WPUCreateEvent(LPINT lpErrno) {
-  pending(lpErrno, WSA_NOT_ENOUGH_MEMORY);
+  wpu__set_errno(lpErrno, WSA_NOT_ENOUGH_MEMORY);
   return WSA_INVALID_EVENT;
 }
 
 BOOL WSPAPI WPUCloseEvent(WSAEVENT hEvent, LPINT lpErrno) {
   (void)hEvent;
-  pending(lpErrno, WSA_INVALID_HANDLE);
+  wpu__set_errno(lpErrno, WSA_INVALID_HANDLE);
   return FALSE;
 }
 
 BOOL WSPAPI WPUSetEvent(WSAEVENT hEvent, LPINT lpErrno) {
   (void)hEvent;
-  pending(lpErrno, WSA_INVALID_HANDLE);
+  wpu__set_errno(lpErrno, WSA_INVALID_HANDLE);
   return FALSE;
 }
 
 BOOL WSPAPI WPUResetEvent(WSAEVENT hEvent, LPINT lpErrno) {
   (void)hEvent;
-  pending(lpErrno, WSA_INVALID_HANDLE);
+  wpu__set_errno(lpErrno, WSA_INVALID_HANDLE);
   return FALSE;
 }
 
 int WSPAPI WPUOpenCurrentThread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
   (void)lpThreadId;
-  pending(lpErrno, WSASYSCALLFAILURE);
+  wpu__set_errno(lpErrno, WSASYSCALLFAILURE);
   return SOCKET_ERROR;
 }
 
 int WSPAPI WPUCloseThread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
   (void)lpThreadId;
-  pending(lpErrno, WSAEINVAL);
+  wpu__set_errno(lpErrno, WSAEINVAL);
   return SOCKET_ERROR;
 }
 
@@ -73,7 +68,7 @@ int WSPAPI WPUQueueApc(LPWSATHREADID lpThreadId, LPWSAUSERAPC lpfnUserApc,
   (void)lpThreadId;
   (void)lpfnUserApc;
   (void)dwContext;
-  pending(lpErrno, WSAEFAULT);
+  wpu__set_errno(lpErrno, WSAEFAULT);
   return SOCKET_ERROR;
 }
 
@@ -91,7 +86,7 @@ int WSPAPI WPUQueryBlockingCallback(DWORD dwCatalogEntryId,
   (void)dwCatalogEntryId;
   (void)lplpfnCallback;
   (void)lpdwContext;
-  pending(lpErrno, WSAEFAULT);
+  wpu__set_errno(lpErrno, WSAEFAULT);
   return SOCKET_ERROR;
 }
 
@@ -100,7 +95,7 @@ int WSPAPI WPUGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
   (void)lpProviderId;
   (void)lpszProviderDllPath;
   (void)lpProviderDllPathLen;
-  pending(lpErrno, WSAEINVAL);
+  wpu__set_errno(lpErrno, WSAEINVAL);
   return SOCKET_ERROR;
 }
 
