@@ -1,5 +1,7 @@
-/* baselines.c: the mutex + hash map socket table and kernel dup+close. */
+/* baselines.c: the mutex + hash map socket table, kernel dup+close, the
+ * mutex + condvar queue, and the benchmark line printer. */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -110,4 +112,60 @@ double kernel_dup_close_ns(size_t n) {
   uint64_t t1 = wpu_plat_hrtime();
   close(fd);
   return (double)(t1 - t0) / (double)n;
+}
+
+struct cv_queue {
+  wpu_plat_mutex *mu;
+  wpu_plat_cond *cv;
+  void **ring;
+  size_t cap, head, count;
+};
+
+cv_queue *cv_queue_new(size_t capacity) {
+  cv_queue *q = calloc(1, sizeof *q);
+  q->mu = wpu_plat_mutex_new();
+  q->cv = wpu_plat_cond_new();
+  q->ring = malloc(capacity * sizeof *q->ring);
+  q->cap = capacity;
+  return q;
+}
+
+void cv_queue_free(cv_queue *q) {
+  wpu_plat_mutex_free(q->mu);
+  wpu_plat_cond_free(q->cv);
+  free(q->ring);
+  free(q);
+}
+
+void cv_queue_push(cv_queue *q, void *item) {
+  wpu_plat_mutex_lock(q->mu);
+  q->ring[(q->head + q->count) % q->cap] = item; /* sized by the caller */
+  q->count++;
+  wpu_plat_cond_signal(q->cv);
+  wpu_plat_mutex_unlock(q->mu);
+}
+
+size_t cv_queue_pop(cv_queue *q, void **out, size_t max) {
+  wpu_plat_mutex_lock(q->mu);
+  while (q->count == 0)
+    wpu_plat_cond_wait(q->cv, q->mu);
+  size_t n = 0;
+  while (n < max && q->count > 0) {
+    out[n++] = q->ring[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->count--;
+  }
+  wpu_plat_mutex_unlock(q->mu);
+  return n;
+}
+
+void bench_print(const char *metric, double value, const char *unit,
+                 const char *baseline, double baseline_value,
+                 int lower_is_better) {
+  double ratio =
+      lower_is_better ? baseline_value / value : value / baseline_value;
+  printf("bench: %s value=%.3f unit=%s baseline=%s baseline_value=%.3f "
+         "ratio=%.2f\n",
+         metric, value, unit, baseline, baseline_value, ratio);
+  fflush(stdout);
 }

@@ -19,4 +19,18 @@ int mutex_map_close(mutex_map *m, uint64_t h);
  * nanoseconds per dup+close pair over n pairs. */
 double kernel_dup_close_ns(size_t n);
 
+/* A bare mutex + condition-variable queue of pointers between threads: what
+ * a completion port is measured against. push never blocks; pop takes up to
+ * max items, waiting while the queue is empty. */
+typedef struct cv_queue cv_queue;
+cv_queue *cv_queue_new(size_t capacity);
+void cv_queue_free(cv_queue *q);
+void cv_queue_push(cv_queue *q, void *item);
+size_t cv_queue_pop(cv_queue *q, void **out, size_t max);
+
+/* Prints one benchmark line (see bench_handles.c for the format). */
+void bench_print(const char *metric, double value, const char *unit,
+                 const char *baseline, double baseline_value,
+                 int lower_is_better);
+
 #endif

@@ -21,17 +21,6 @@
 
 static volatile uintptr_t sink;
 
-static void print_line(const char *metric, double value, const char *unit,
-                       const char *baseline, double baseline_value,
-                       int lower_is_better) {
-  double ratio =
-      lower_is_better ? baseline_value / value : value / baseline_value;
-  printf("bench: %s value=%.3f unit=%s baseline=%s baseline_value=%.3f "
-         "ratio=%.2f\n",
-         metric, value, unit, baseline, baseline_value, ratio);
-  fflush(stdout);
-}
-
 static double ns_since(uint64_t t0, size_t n) {
   return (double)(wpu_plat_hrtime() - t0) / (double)n;
 }
@@ -140,9 +129,9 @@ int main(void) {
     mc = min_d(mc, map_create_close_ns(map, nc));
     kc = min_d(kc, kernel_dup_close_ns(nc / 5));
   }
-  print_line("query_context_1thread", wq, "ns/op", "mutex_hash_map", mq, 1);
-  print_line("create_close_pair", wc, "ns/op", "mutex_hash_map", mc, 1);
-  print_line("create_close_pair", wc, "ns/op", "kernel_dup_close", kc, 1);
+  bench_print("query_context_1thread", wq, "ns/op", "mutex_hash_map", mq, 1);
+  bench_print("create_close_pair", wc, "ns/op", "mutex_hash_map", mc, 1);
+  bench_print("create_close_pair", wc, "ns/op", "kernel_dup_close", kc, 1);
 
   double w2 = 0, m2 = 0;
   for (int r = 0; r < REPS; r++) {
@@ -153,7 +142,7 @@ int main(void) {
     w2 = a > w2 ? a : w2;
     m2 = b > m2 ? b : m2;
   }
-  print_line("query_context_2threads", w2, "Mops/s", "mutex_hash_map", m2, 0);
+  bench_print("query_context_2threads", w2, "Mops/s", "mutex_hash_map", m2, 0);
 
   /* 1 M live handles in both tables, then create+close among them. */
   const size_t live = 1u << 20;
@@ -168,10 +157,10 @@ int main(void) {
     wl = min_d(wl, wpu_create_close_ns(nc));
     ml = min_d(ml, map_create_close_ns(map, nc));
   }
-  print_line("create_close_pair_at_1m_live", wl, "ns/op",
-             "wpu_create_close_empty_table", wc, 1);
-  print_line("create_close_pair_at_1m_live", wl, "ns/op",
-             "mutex_hash_map_at_1m_live", ml, 1);
+  bench_print("create_close_pair_at_1m_live", wl, "ns/op",
+              "wpu_create_close_empty_table", wc, 1);
+  bench_print("create_close_pair_at_1m_live", wl, "ns/op",
+              "mutex_hash_map_at_1m_live", ml, 1);
 
   for (size_t i = 0; i < live; i++) {
     WPUCloseSocketHandle(many[i], &err);

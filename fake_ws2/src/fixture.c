@@ -34,7 +34,11 @@ int fws2_world_setup(void **state) {
 }
 
 int fws2_world_teardown(void **state) {
+  size_t breaks = wpu_world_debug_breaks(*state);
+  if (breaks != 0)
+    print_error("fws2_world_teardown: DebugBreak was called %lu time(s)\n",
+                (unsigned long)breaks);
   size_t leaks = wpu_world_destroy(*state);
   *state = NULL;
-  return leaks == 0 ? 0 : -1;
+  return leaks == 0 && breaks == 0 ? 0 : -1;
 }

@@ -15,7 +15,7 @@ static wpu_slot *slot_at(wpu_handle_table *t, uint32_t index) {
 }
 
 void wpu_handles_init(wpu_handle_table *t, uint32_t limit,
-                      const wpu_allocator *alloc) {
+                      const wpu_allocator *alloc, wpu_slot_release_fn release) {
   for (size_t i = 0; i < WPU_SEGMENTS; i++)
     atomic_init(&t->segments[i], NULL);
   atomic_init(&t->free_head, 0);
@@ -23,6 +23,7 @@ void wpu_handles_init(wpu_handle_table *t, uint32_t limit,
   t->limit =
       (limit == 0 || limit > WPU_HANDLE_SLOTS) ? WPU_HANDLE_SLOTS : limit;
   t->alloc = *alloc;
+  t->release = release;
 }
 
 void wpu_handles_fini(wpu_handle_table *t) {
@@ -82,6 +83,8 @@ static uint32_t take_fresh(wpu_handle_table *t) {
         atomic_init(&seg[i].state, WPU_STATE(0, 0, WPU_KIND_FREE));
         atomic_init(&seg[i].context, 0);
         atomic_init(&seg[i].next_free, 0);
+        atomic_init(&seg[i].pins, 0);
+        seg[i].index = (n & ~(WPU_SEGMENT_SLOTS - 1)) + (uint32_t)i;
         atomic_init(&seg[i].object, NULL);
       }
       wpu_slot *expected = NULL;
@@ -111,6 +114,9 @@ uintptr_t wpu_handles_create(wpu_handle_table *t, wpu_kind kind,
   /* Seqlock writer: the slot's previous free state must be visible to any
    * reader that sees the new fields (pairs with the reader's fence). */
   WPU_SLOT_FENCE(&slot->state, memory_order_release);
+  /* An increment, not a store: a lookup that raced with the slot's last
+   * close may still hold (and will drop) a stray pin. */
+  atomic_fetch_add_explicit(&slot->pins, 1, memory_order_relaxed);
   atomic_store_explicit(&slot->context, context, memory_order_relaxed);
   atomic_store_explicit(&slot->object, object, memory_order_relaxed);
   atomic_store_explicit(&slot->state, WPU_STATE(gen, catalog_id, kind),
@@ -118,23 +124,80 @@ uintptr_t wpu_handles_create(wpu_handle_table *t, wpu_kind kind,
   return encode(index, gen);
 }
 
-int wpu_handles_close(wpu_handle_table *t, uintptr_t h, unsigned kinds,
-                      void **object) {
+/* Drops one pin; the last one of a closed slot releases it. */
+void wpu_handles_unpin(wpu_handle_table *t, wpu_slot *slot) {
+  if (atomic_fetch_sub_explicit(&slot->pins, 1, memory_order_acq_rel) != 1)
+    return;
+  uint64_t s = atomic_load_explicit(&slot->state, memory_order_acquire);
+  /* Zero pins on a free slot: a stray pin of a lookup that lost a race. */
+  if (WPU_STATE_KIND(s) != WPU_KIND_CLOSING)
+    return;
+  if (!atomic_compare_exchange_strong_explicit(
+          &slot->state, &s, WPU_STATE(WPU_STATE_GEN(s) + 1, 0, WPU_KIND_FREE),
+          memory_order_acq_rel, memory_order_acquire))
+    return; /* a stray pin's owner is finishing the release */
+  wpu_kind kind = (wpu_kind)WPU_STATE_CATALOG(s); /* parked there by close */
+  void *object = atomic_load_explicit(&slot->object, memory_order_relaxed);
+  uintptr_t context =
+      atomic_load_explicit(&slot->context, memory_order_relaxed);
+  atomic_store_explicit(&slot->object, NULL, memory_order_relaxed);
+  if (t->release != NULL)
+    t->release(kind, object, context);
+  push_free(t, slot->index);
+}
+
+int wpu_handles_close(wpu_handle_table *t, uintptr_t h, unsigned kinds) {
   uint32_t gen;
   wpu_slot *slot = wpu_handles_slot(t, h, &gen);
   if (slot == NULL)
     return -1;
   uint64_t s = atomic_load_explicit(&slot->state, memory_order_acquire);
+  /* Closing keeps the generation (so stray pins can be told apart) and
+   * parks the kind where the catalog entry was, for the release. */
   do {
     if (!wpu_handles_live_match(s, gen, kinds))
       return -1;
   } while (!atomic_compare_exchange_weak_explicit(
-      &slot->state, &s, WPU_STATE(WPU_STATE_GEN(s) + 1, 0, WPU_KIND_FREE),
+      &slot->state, &s,
+      WPU_STATE(WPU_STATE_GEN(s), WPU_STATE_KIND(s), WPU_KIND_CLOSING),
       memory_order_acq_rel, memory_order_acquire));
-  if (object != NULL)
-    *object = atomic_load_explicit(&slot->object, memory_order_relaxed);
-  push_free(t, (uint32_t)(h >> 2) & WPU_INDEX_MASK);
+  wpu_handles_unpin(t, slot);
   return 0;
+}
+
+wpu_slot *wpu_handles_pin(wpu_handle_table *t, uintptr_t h, unsigned kinds,
+                          wpu_handle_view *view) {
+  uint32_t gen;
+  wpu_slot *slot = wpu_handles_slot(t, h, &gen);
+  if (slot == NULL)
+    return NULL;
+  uint64_t s = atomic_load_explicit(&slot->state, memory_order_acquire);
+  if (!wpu_handles_live_match(s, gen, kinds))
+    return NULL;
+  atomic_fetch_add_explicit(&slot->pins, 1, memory_order_acq_rel);
+  /* Re-check after pinning: if the handle is still live now, its release
+   * cannot run before our unpin. */
+  uint64_t s2 = atomic_load_explicit(&slot->state, memory_order_acquire);
+  if (WPU_STATE_IDENTITY(s2) != WPU_STATE_IDENTITY(s)) {
+    wpu_handles_unpin(t, slot);
+    return NULL;
+  }
+  if (view != NULL) {
+    view->kind = WPU_STATE_KIND(s2);
+    view->catalog_id = WPU_STATE_CATALOG(s2);
+    view->context = atomic_load_explicit(&slot->context, memory_order_relaxed);
+    view->object = atomic_load_explicit(&slot->object, memory_order_acquire);
+  }
+  return slot;
+}
+
+int wpu_handles_set_object(wpu_slot *slot, void *object) {
+  void *expected = NULL;
+  return atomic_compare_exchange_strong_explicit(&slot->object, &expected,
+                                                 object, memory_order_acq_rel,
+                                                 memory_order_acquire)
+             ? 0
+             : -1;
 }
 
 int wpu_handles_set_catalog(wpu_handle_table *t, uintptr_t h, unsigned kinds,
@@ -165,7 +228,8 @@ size_t wpu_handles_foreach_live(wpu_handle_table *t,
   for (uint32_t i = 0; i < n; i++) {
     wpu_slot *slot = slot_at(t, i);
     uint64_t s = atomic_load_explicit(&slot->state, memory_order_acquire);
-    if (WPU_STATE_KIND(s) == WPU_KIND_FREE)
+    wpu_kind k = WPU_STATE_KIND(s);
+    if (k == WPU_KIND_FREE || k == WPU_KIND_CLOSING)
       continue;
     live++;
     if (fn != NULL) {

@@ -45,7 +45,14 @@ typedef enum wpu_kind {
   WPU_KIND_FREE = 0,
   WPU_KIND_SOCKET = 1,     /* made by WPUCreateSocketHandle */
   WPU_KIND_IFS_SOCKET = 2, /* made by a base provider (wpu_ifs_handle_create) */
-  WPU_KIND_COUNT
+  WPU_KIND_EVENT = 3,
+  WPU_KIND_SEMAPHORE = 4,
+  WPU_KIND_THREAD = 5,
+  WPU_KIND_PORT = 6, /* I/O completion port */
+  WPU_KIND_WINDOW = 7,
+  WPU_KIND_COUNT,
+  /* Closed, but still pinned by a lookup in progress (never live). */
+  WPU_KIND_CLOSING = 0xff
 } wpu_kind;
 
 #define WPU_KIND_BIT(k) (1u << (k))
@@ -59,8 +66,14 @@ typedef struct wpu_slot {
   _Atomic uint64_t state;     /* see above */
   _Atomic uintptr_t context;  /* the owner's context value */
   _Atomic uint32_t next_free; /* free list link: index + 1, 0 = end */
+  _Atomic uint32_t pins;      /* 1 while open + lookups holding the slot */
+  uint32_t index;             /* this slot's index (fixed) */
   _Atomic(void *) object;     /* kind-specific object, if any */
 } wpu_slot;
+
+/* Called once a closed slot is no longer pinned, with what it held. */
+typedef void (*wpu_slot_release_fn)(wpu_kind kind, void *object,
+                                    uintptr_t context);
 
 typedef struct wpu_handle_table {
   _Atomic(wpu_slot *) segments[WPU_SEGMENTS];
@@ -68,6 +81,7 @@ typedef struct wpu_handle_table {
   _Atomic uint32_t next_fresh; /* slots [0, next_fresh) have been handed out */
   uint32_t limit;              /* at most this many slots, so live handles */
   wpu_allocator alloc;
+  wpu_slot_release_fn release; /* may be NULL */
 } wpu_handle_table;
 
 /* A consistent snapshot of a live slot. */
@@ -79,7 +93,7 @@ typedef struct wpu_handle_view {
 } wpu_handle_view;
 
 void wpu_handles_init(wpu_handle_table *t, uint32_t limit,
-                      const wpu_allocator *alloc);
+                      const wpu_allocator *alloc, wpu_slot_release_fn release);
 void wpu_handles_fini(wpu_handle_table *t);
 
 /* Makes a handle of the given kind. Returns 0 when the table is full or a
@@ -88,17 +102,30 @@ uintptr_t wpu_handles_create(wpu_handle_table *t, wpu_kind kind,
                              uint32_t catalog_id, uintptr_t context,
                              void *object);
 
-/* Frees a live handle of one of the given kinds. Returns 0, or -1 when h is
- * not such a live handle (never created, already closed, other kind). When
- * object is not NULL it receives the slot's object. */
-int wpu_handles_close(wpu_handle_table *t, uintptr_t h, unsigned kinds,
-                      void **object);
+/* Closes a live handle of one of the given kinds: lookups fail from now on,
+ * and once no lookup pins the slot any more, the table's release function
+ * gets the slot's object and the slot is reused. Returns 0, or -1 when h is
+ * not such a live handle (never created, already closed, other kind). */
+int wpu_handles_close(wpu_handle_table *t, uintptr_t h, unsigned kinds);
+
+/* Looks a live handle up and pins its slot, so its object stays valid (is
+ * not released) until wpu_handles_unpin, even if the handle is closed
+ * meanwhile. Returns the slot, or NULL when h is not such a live handle. */
+wpu_slot *wpu_handles_pin(wpu_handle_table *t, uintptr_t h, unsigned kinds,
+                          wpu_handle_view *view);
+void wpu_handles_unpin(wpu_handle_table *t, wpu_slot *slot);
+
+/* Sets a live handle's object if it has none yet (compare-and-swap from
+ * NULL). Returns 0, or -1 when the object was set already. The caller holds
+ * a pin. */
+int wpu_handles_set_object(wpu_slot *slot, void *object);
 
 /* Changes the catalog entry of a live handle of one of the given kinds. */
 int wpu_handles_set_catalog(wpu_handle_table *t, uintptr_t h, unsigned kinds,
                             uint32_t catalog_id);
 
-/* Calls fn for every live handle (not safe against concurrent changes). */
+/* Calls fn for every live handle (not safe against concurrent changes);
+ * fn may close the handle it is given. */
 size_t wpu_handles_foreach_live(wpu_handle_table *t,
                                 void (*fn)(uintptr_t h,
                                            const wpu_handle_view *v, void *arg),
@@ -143,8 +170,8 @@ static inline wpu_slot *wpu_handles_slot(wpu_handle_table *t, uintptr_t h,
 static inline int wpu_handles_live_match(uint64_t s, uint32_t gen,
                                          unsigned kinds) {
   wpu_kind k = WPU_STATE_KIND(s);
-  return k != WPU_KIND_FREE && (kinds & WPU_KIND_BIT(k)) &&
-         (WPU_STATE_GEN(s) & WPU_GEN_MASK) == gen;
+  return k != WPU_KIND_FREE && k < WPU_KIND_COUNT &&
+         (kinds & WPU_KIND_BIT(k)) && (WPU_STATE_GEN(s) & WPU_GEN_MASK) == gen;
 }
 
 /* Reads a live handle's slot: the context always, the rest when full is

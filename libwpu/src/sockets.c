@@ -55,7 +55,7 @@ static int close_socket(SOCKET s, unsigned kinds, LPINT lpErrno) {
   wpu_world *w = enter(lpErrno);
   if (w == NULL)
     return SOCKET_ERROR;
-  if (wpu_handles_close(&w->handles, (uintptr_t)s, kinds, NULL) != 0) {
+  if (wpu_handles_close(&w->handles, (uintptr_t)s, kinds) != 0) {
     *lpErrno = WSAENOTSOCK;
     return SOCKET_ERROR;
   }

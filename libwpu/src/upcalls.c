@@ -1,12 +1,12 @@
 /* upcalls.c: the WSPUPCALLTABLE handed to providers, WPUFDIsSet, and the
- * upcalls whose objects libwpu does not emulate yet.
+ * event, thread, APC and message upcalls (over kernel32/user32).
  *
- * Not implemented yet (they fail with a documented error code and never
- * touch memory they were not given): the event upcalls (WPUCreateEvent,
- * WPUSetEvent, WPUResetEvent, WPUCloseEvent), the thread and APC upcalls
- * (WPUOpenCurrentThread, WPUCloseThread, WPUQueueApc), WPUPostMessage,
- * WPUQueryBlockingCallback and WPUGetProviderPath. Each needs the object or
- * the catalog it names, which later areas add.
+ * Every upcall fails with WSANOTINITIALISED when no world is current (no
+ * WSPStartup could have happened), and sets WSAEFAULT as the thread's last
+ * error when lpErrno is NULL.
+ *
+ * Not implemented yet: WPUGetProviderPath (fails with WSAEINVAL) needs the
+ * catalog, which the catalog area adds.
  */
 #include "world_impl.h"
 
@@ -28,66 +28,124 @@ int WSAAPI __WSAFDIsSet(SOCKET s, fd_set *set) {
 }
 #endif
 
+/* The event upcalls are kernel32's manual-reset events (on Linux the
+ * emulated ones, on Windows the real ones). */
 WSAEVENT WSPAPI WPUCreateEvent(LPINT lpErrno) {
-  wpu__set_errno(lpErrno, WSA_NOT_ENOUGH_MEMORY);
-  return WSA_INVALID_EVENT;
+  if (lpErrno == NULL) {
+    WSASetLastError(WSAEFAULT);
+    return WSA_INVALID_EVENT;
+  }
+  if (wpu__world() == NULL) {
+    *lpErrno = WSANOTINITIALISED;
+    return WSA_INVALID_EVENT;
+  }
+  HANDLE h = CreateEventW(NULL, TRUE, FALSE, NULL);
+  if (h == NULL) {
+    *lpErrno = WSA_NOT_ENOUGH_MEMORY;
+    return WSA_INVALID_EVENT;
+  }
+  return h;
+}
+
+typedef BOOL(WINAPI *event_fn)(HANDLE);
+
+static BOOL event_op(event_fn fn, WSAEVENT hEvent, LPINT lpErrno) {
+  if (lpErrno == NULL) {
+    WSASetLastError(WSAEFAULT);
+    return FALSE;
+  }
+  if (wpu__world() == NULL) {
+    *lpErrno = WSANOTINITIALISED;
+    return FALSE;
+  }
+  if (hEvent == WSA_INVALID_EVENT || !fn(hEvent)) {
+    *lpErrno = WSA_INVALID_HANDLE;
+    return FALSE;
+  }
+  return TRUE;
 }
 
 BOOL WSPAPI WPUCloseEvent(WSAEVENT hEvent, LPINT lpErrno) {
-  (void)hEvent;
-  wpu__set_errno(lpErrno, WSA_INVALID_HANDLE);
-  return FALSE;
+  return event_op(CloseHandle, hEvent, lpErrno);
 }
 
 BOOL WSPAPI WPUSetEvent(WSAEVENT hEvent, LPINT lpErrno) {
-  (void)hEvent;
-  wpu__set_errno(lpErrno, WSA_INVALID_HANDLE);
-  return FALSE;
+  return event_op(SetEvent, hEvent, lpErrno);
 }
 
 BOOL WSPAPI WPUResetEvent(WSAEVENT hEvent, LPINT lpErrno) {
-  (void)hEvent;
-  wpu__set_errno(lpErrno, WSA_INVALID_HANDLE);
-  return FALSE;
+  return event_op(ResetEvent, hEvent, lpErrno);
 }
 
+/* A WSATHREADID names a thread by a handle of its own (ThreadHandle);
+ * Reserved carries the thread id. */
 int WSPAPI WPUOpenCurrentThread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
-  (void)lpThreadId;
-  wpu__set_errno(lpErrno, WSASYSCALLFAILURE);
-  return SOCKET_ERROR;
+  if (lpErrno == NULL) {
+    WSASetLastError(WSAEFAULT);
+    return SOCKET_ERROR;
+  }
+  if (wpu__world() == NULL) {
+    *lpErrno = WSANOTINITIALISED;
+    return SOCKET_ERROR;
+  }
+  if (lpThreadId == NULL) {
+    *lpErrno = WSAEFAULT;
+    return SOCKET_ERROR;
+  }
+  HANDLE h;
+  if (!DuplicateHandle(GetCurrentProcess(), GetCurrentThread(),
+                       GetCurrentProcess(), &h, 0, FALSE,
+                       DUPLICATE_SAME_ACCESS)) {
+    *lpErrno = WSASYSCALLFAILURE;
+    return SOCKET_ERROR;
+  }
+  lpThreadId->ThreadHandle = h;
+  lpThreadId->Reserved = GetCurrentThreadId();
+  return 0;
 }
 
 int WSPAPI WPUCloseThread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
-  (void)lpThreadId;
-  wpu__set_errno(lpErrno, WSAEINVAL);
-  return SOCKET_ERROR;
+  if (lpErrno == NULL) {
+    WSASetLastError(WSAEFAULT);
+    return SOCKET_ERROR;
+  }
+  if (wpu__world() == NULL) {
+    *lpErrno = WSANOTINITIALISED;
+    return SOCKET_ERROR;
+  }
+  if (lpThreadId == NULL || lpThreadId->ThreadHandle == NULL ||
+      !CloseHandle(lpThreadId->ThreadHandle)) {
+    *lpErrno = WSAEINVAL;
+    return SOCKET_ERROR;
+  }
+  lpThreadId->ThreadHandle = NULL;
+  return 0;
 }
 
 int WSPAPI WPUQueueApc(LPWSATHREADID lpThreadId, LPWSAUSERAPC lpfnUserApc,
                        DWORD_PTR dwContext, LPINT lpErrno) {
-  (void)lpThreadId;
-  (void)lpfnUserApc;
-  (void)dwContext;
-  wpu__set_errno(lpErrno, WSAEFAULT);
-  return SOCKET_ERROR;
+  if (lpErrno == NULL) {
+    WSASetLastError(WSAEFAULT);
+    return SOCKET_ERROR;
+  }
+  if (wpu__world() == NULL) {
+    *lpErrno = WSANOTINITIALISED;
+    return SOCKET_ERROR;
+  }
+  /* LPWSAUSERAPC and PAPCFUNC have the same signature. */
+  if (lpThreadId == NULL || lpfnUserApc == NULL ||
+      !QueueUserAPC((PAPCFUNC)lpfnUserApc, lpThreadId->ThreadHandle,
+                    dwContext)) {
+    *lpErrno = WSAEFAULT; /* the thread is not valid */
+    return SOCKET_ERROR;
+  }
+  return 0;
 }
 
+/* Messages go to the window's queue (on Linux the emulated user32, on
+ * Windows the real one). */
 BOOL WSPAPI WPUPostMessage(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam) {
-  (void)hWnd;
-  (void)Msg;
-  (void)wParam;
-  (void)lParam;
-  return FALSE;
-}
-
-int WSPAPI WPUQueryBlockingCallback(DWORD dwCatalogEntryId,
-                                    LPBLOCKINGCALLBACK *lplpfnCallback,
-                                    PDWORD_PTR lpdwContext, LPINT lpErrno) {
-  (void)dwCatalogEntryId;
-  (void)lplpfnCallback;
-  (void)lpdwContext;
-  wpu__set_errno(lpErrno, WSAEFAULT);
-  return SOCKET_ERROR;
+  return PostMessageW(hWnd, Msg, wParam, lParam);
 }
 
 int WSPAPI WPUGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,

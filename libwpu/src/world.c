@@ -4,6 +4,9 @@
 #include <stdlib.h>
 
 #include "world_impl.h"
+#ifndef _WIN32
+#include "kobject.h"
+#endif
 
 _Atomic(wpu_world *) wpu__current_world;
 
@@ -34,6 +37,36 @@ void wpu__report(wpu_world *w, const char *fmt, ...) {
   w->report(line, w->report_user);
 }
 
+static size_t open_handles(wpu_world *w);
+
+static void release_slot(wpu_kind kind, void *object, uintptr_t context) {
+  (void)context;
+  if (kind == WPU_KIND_SOCKET || kind == WPU_KIND_IFS_SOCKET) {
+    if (object != NULL)
+      wpu__socket_release(object);
+    return;
+  }
+#ifndef _WIN32
+  wpu__kobject_slot_release(kind, object);
+#endif
+}
+
+static void close_one(uintptr_t h, const wpu_handle_view *v, void *arg) {
+  (void)v;
+  wpu_world *w = arg;
+  wpu_handles_close(&w->handles, h, ~0u);
+}
+
+static void destroy_world(wpu_world *w) {
+  wpu_world *expected = w;
+  atomic_compare_exchange_strong(&wpu__current_world, &expected, NULL);
+  /* Objects of handles left open are released now (their leak was already
+   * reported); a thread still running keeps its own object alive. */
+  wpu_handles_foreach_live(&w->handles, close_one, w);
+  wpu_handles_fini(&w->handles);
+  w->alloc.free(w, w->alloc.user);
+}
+
 int wpu_world_create(const wpu_world_options *options, wpu_world **out) {
   static const wpu_world_options defaults;
   if (out == NULL)
@@ -49,11 +82,26 @@ int wpu_world_create(const wpu_world_options *options, wpu_world **out) {
   w->alloc = *alloc;
   w->report = options->report ? options->report : default_report;
   w->report_user = options->report_user;
-  wpu_handles_init(&w->handles, options->max_handles, &w->alloc);
+  w->debug_output = options->debug_output;
+  w->debug_output_user = options->debug_output_user;
+  atomic_init(&w->debug_breaks, 0);
+  w->implicit = 0;
+  static _Atomic uint64_t serials;
+  w->serial = atomic_fetch_add(&serials, 1) + 1;
+  wpu_handles_init(&w->handles, options->max_handles, &w->alloc, release_slot);
   wpu_world *expected = NULL;
-  if (!atomic_compare_exchange_strong(&wpu__current_world, &expected, w)) {
-    alloc->free(w, alloc->user);
-    return WSAEALREADY;
+  while (!atomic_compare_exchange_strong(&wpu__current_world, &expected, w)) {
+    /* An implicit world with nothing in it gives way to an explicit one. */
+    if (expected->implicit && open_handles(expected) == 0 &&
+        atomic_compare_exchange_strong(&wpu__current_world, &expected, w)) {
+      destroy_world(expected);
+      break;
+    }
+    if (!expected->implicit || open_handles(expected) != 0) {
+      wpu_handles_fini(&w->handles);
+      alloc->free(w, alloc->user);
+      return WSAEALREADY;
+    }
   }
   *out = w;
   return 0;
@@ -65,12 +113,40 @@ static const char *kind_name(wpu_kind k) {
     return "socket (WPUCreateSocketHandle)";
   case WPU_KIND_IFS_SOCKET:
     return "socket (IFS)";
+  case WPU_KIND_EVENT:
+    return "event";
+  case WPU_KIND_SEMAPHORE:
+    return "semaphore";
+  case WPU_KIND_THREAD:
+    return "thread";
+  case WPU_KIND_PORT:
+    return "completion port";
+  case WPU_KIND_WINDOW:
+    return "window";
   default:
     return "object";
   }
 }
 
+static int is_internal(const wpu_handle_view *v) {
+  return v->kind >= WPU_KIND_EVENT && v->context == WPU_CONTEXT_INTERNAL;
+}
+
+static void count_open(uintptr_t h, const wpu_handle_view *v, void *arg) {
+  (void)h;
+  if (!is_internal(v))
+    ++*(size_t *)arg;
+}
+
+static size_t open_handles(wpu_world *w) {
+  size_t n = 0;
+  wpu_handles_foreach_live(&w->handles, count_open, &n);
+  return n;
+}
+
 static void report_leak(uintptr_t h, const wpu_handle_view *v, void *arg) {
+  if (is_internal(v))
+    return;
   wpu__report(arg,
               "wpu: leaked handle 0x%08llx: %s, catalog entry %lu, "
               "context 0x%llx",
@@ -81,14 +157,12 @@ static void report_leak(uintptr_t h, const wpu_handle_view *v, void *arg) {
 size_t wpu_world_destroy(wpu_world *w) {
   if (w == NULL)
     return 0;
-  size_t leaks = wpu_handles_foreach_live(&w->handles, report_leak, w);
+  size_t leaks = open_handles(w);
+  wpu_handles_foreach_live(&w->handles, report_leak, w);
   if (leaks != 0)
     wpu__report(w, "wpu: %lu handle(s) still open when the world ended",
                 (unsigned long)leaks);
-  wpu_world *expected = w;
-  atomic_compare_exchange_strong(&wpu__current_world, &expected, NULL);
-  wpu_handles_fini(&w->handles);
-  w->alloc.free(w, w->alloc.user);
+  destroy_world(w);
   return leaks;
 }
 
@@ -97,5 +171,24 @@ wpu_world *wpu_world_current(void) {
 }
 
 size_t wpu_world_handle_count(wpu_world *w) {
-  return w == NULL ? 0 : wpu_handles_foreach_live(&w->handles, NULL, NULL);
+  return w == NULL ? 0 : open_handles(w);
+}
+
+size_t wpu_world_debug_breaks(wpu_world *w) {
+  return w == NULL ? 0 : atomic_load(&w->debug_breaks);
+}
+
+wpu_world *wpu__world_implicit(void) {
+  for (;;) {
+    wpu_world *w = wpu__world();
+    if (w != NULL)
+      return w;
+    int rc = wpu_world_create(NULL, &w);
+    if (rc == 0) {
+      w->implicit = 1;
+      return w;
+    }
+    if (rc != WSAEALREADY)
+      return NULL;
+  }
 }

@@ -14,7 +14,30 @@ struct wpu_world {
   wpu_allocator alloc;
   wpu_report_cb report;
   void *report_user;
+  wpu_debug_output_cb debug_output; /* NULL: stderr */
+  void *debug_output_user;
+  _Atomic size_t debug_breaks;
+  uint64_t serial; /* unique among the process's worlds */
+  int implicit; /* made by wpu__world_implicit, replaced by the next create */
 };
+
+/* Makes (or returns) the default world kernel32 and the front use when no
+ * world was created explicitly. NULL when out of memory. */
+wpu_world *wpu__world_implicit(void);
+
+/* Whether id names an entry of the world's catalog. Until the catalog
+ * exists (the catalog area), every non-zero id is taken as valid. */
+static inline int wpu__catalog_knows(wpu_world *w, DWORD id) {
+  (void)w;
+  return id != 0;
+}
+
+/* Handles libwpu opens for itself (the front's per-thread WSATHREADID) have
+ * this context; leak reports and handle counts skip them. */
+#define WPU_CONTEXT_INTERNAL ((uintptr_t)1)
+
+/* What a socket slot's object is released with (overlapped.c). */
+void wpu__socket_release(void *object);
 
 extern _Atomic(wpu_world *) wpu__current_world;
 

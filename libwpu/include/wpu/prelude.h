@@ -14,6 +14,7 @@
 #if !defined(_WIN32)
 #include <winsock2.h>
 #include <ws2spi.h>
+#include <wpu/interlocked.h>
 #include <wpu/wstring.h>
 #endif
 

@@ -34,6 +34,9 @@ typedef struct wpu_allocator {
 /* Receives one line of a report (leaks at destroy), without newline. */
 typedef void (*wpu_report_cb)(const char *line, void *user);
 
+/* Receives the text of one OutputDebugStringA/W call, as UTF-8. */
+typedef void (*wpu_debug_output_cb)(const char *text, void *user);
+
 /* Largest number of live handles a world can hold (2^21). */
 #define WPU_MAX_HANDLES (1u << 21)
 
@@ -46,6 +49,9 @@ typedef struct wpu_world_options {
   /* NULL: lines go to stderr. */
   wpu_report_cb report;
   void *report_user;
+  /* OutputDebugStringA/W text; NULL: written to stderr. */
+  wpu_debug_output_cb debug_output;
+  void *debug_output_user;
 } wpu_world_options;
 
 /* Creates a world and makes it the current one.
@@ -68,6 +74,12 @@ wpu_world *wpu_world_current(void);
 /* Number of live handles of any kind in the world. Thread-safe, but only a
  * snapshot while other threads create or close handles. */
 size_t wpu_world_handle_count(wpu_world *world);
+
+/* Number of DebugBreak calls made while the world was current. DebugBreak
+ * in the emulation does not raise a signal: it reports a line through the
+ * world's report hook and counts, and the fake_ws2 fixture fails the test
+ * when the count is not zero at teardown. Thread-safe. */
+size_t wpu_world_debug_breaks(wpu_world *world);
 
 /* The upcall table ws2_32 hands to WSPStartup, bound to whichever world is
  * current when an upcall runs. Thread-safe. */

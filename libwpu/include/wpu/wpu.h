@@ -7,5 +7,6 @@
 
 #include <wpu/world.h>
 #include <wpu/sockets.h>
+#include <wpu/threads.h>
 
 #endif /* WPU_WPU_H */

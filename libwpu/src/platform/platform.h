@@ -17,6 +17,11 @@ extern "C" {
 
 typedef struct wpu_plat_thread wpu_plat_thread;
 typedef struct wpu_plat_mutex wpu_plat_mutex;
+typedef struct wpu_plat_cond wpu_plat_cond;
+typedef struct wpu_plat_key wpu_plat_key;
+
+/* What wpu_plat_cond_timedwait returns when the time ran out. */
+#define WPU_PLAT_ETIMEDOUT (-110)
 
 /* Starts fn(arg) on a new OS thread. */
 int wpu_plat_thread_create(wpu_plat_thread **out, void (*fn)(void *),
@@ -30,6 +35,34 @@ void wpu_plat_mutex_lock(wpu_plat_mutex *m);
 void wpu_plat_mutex_unlock(wpu_plat_mutex *m);
 /* Returns 0 when the mutex was taken, non-zero when it is held elsewhere. */
 int wpu_plat_mutex_trylock(wpu_plat_mutex *m);
+
+/* Condition variables, used with a wpu_plat_mutex. */
+wpu_plat_cond *wpu_plat_cond_new(void);
+void wpu_plat_cond_free(wpu_plat_cond *c);
+void wpu_plat_cond_signal(wpu_plat_cond *c);
+void wpu_plat_cond_broadcast(wpu_plat_cond *c);
+void wpu_plat_cond_wait(wpu_plat_cond *c, wpu_plat_mutex *m);
+/* Returns 0 when woken (perhaps spuriously), WPU_PLAT_ETIMEDOUT when
+ * timeout_ns nanoseconds passed. */
+int wpu_plat_cond_timedwait(wpu_plat_cond *c, wpu_plat_mutex *m,
+                            uint64_t timeout_ns);
+
+#ifndef _WIN32
+/* Ends the calling thread (for threads started by wpu_plat_thread_create);
+ * thread-local destructors run. Does not return. Not on Windows. */
+_Noreturn void wpu_plat_thread_exit(void);
+/* Lets the thread run on without a join; releases t. Not on Windows. */
+void wpu_plat_thread_detach(wpu_plat_thread *t);
+
+/* Thread-local keys whose destructor runs with the thread's non-NULL value
+ * when a thread ends. */
+wpu_plat_key *wpu_plat_key_new(void (*destructor)(void *value));
+void *wpu_plat_key_get(wpu_plat_key *k);
+void wpu_plat_key_set(wpu_plat_key *k, void *value);
+#endif
+
+/* Gives up the processor. */
+void wpu_plat_yield(void);
 
 /* The process id. */
 unsigned long wpu_plat_getpid(void);

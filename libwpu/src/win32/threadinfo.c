@@ -14,14 +14,23 @@
 
 #include <platform.h>
 
+#include "kobject.h"
 #include "win32.h"
 
 static _Atomic DWORD next_tid;
 static _Thread_local DWORD my_tid;
 
+DWORD wpu__thread_id_new(void) {
+  return (atomic_fetch_add(&next_tid, 1) + 1) * 4;
+}
+
+void wpu__thread_id_adopt(DWORD id) {
+  my_tid = id;
+}
+
 DWORD WINAPI GetCurrentThreadId(void) {
   if (my_tid == 0)
-    my_tid = (atomic_fetch_add(&next_tid, 1) + 1) * 4;
+    my_tid = wpu__thread_id_new();
   return my_tid;
 }
 

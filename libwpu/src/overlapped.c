@@ -1,0 +1,103 @@
+/* overlapped.c: WPUCompleteOverlappedRequest and the completion-port
+ * association of socket handles. */
+#include <stdlib.h>
+
+#include "overlapped.h"
+#include "world_impl.h"
+
+typedef struct wpu_assoc {
+  void *port;
+  ULONG_PTR key;
+} wpu_assoc;
+
+void wpu__socket_release(void *object) {
+  wpu_assoc *a = object;
+  wpu__port_release(a->port);
+  free(a);
+}
+
+DWORD wpu__socket_check_associable(SOCKET s) {
+  wpu_world *w = wpu__world();
+  wpu_handle_view v;
+  if (w == NULL || wpu_handles_get(&w->handles, (uintptr_t)s, ~0u, &v) != 0)
+    return ERROR_INVALID_HANDLE;
+  return (WPU_KIND_BIT(v.kind) & WPU_KINDS_SOCKETS) ? 0
+                                                    : ERROR_INVALID_PARAMETER;
+}
+
+DWORD wpu__socket_associate(SOCKET s, HANDLE port, ULONG_PTR key) {
+  wpu_world *w = wpu__world();
+  if (w == NULL)
+    return ERROR_INVALID_PARAMETER;
+  wpu_slot *slot =
+      wpu_handles_pin(&w->handles, (uintptr_t)s, WPU_KINDS_SOCKETS, NULL);
+  if (slot == NULL)
+    return ERROR_INVALID_PARAMETER;
+  DWORD err = 0;
+  wpu_assoc *a = malloc(sizeof *a);
+  if (a == NULL) {
+    err = ERROR_NOT_ENOUGH_MEMORY;
+  } else if ((a->port = wpu__port_from_handle(port)) == NULL) {
+    err = ERROR_INVALID_HANDLE;
+    free(a);
+  } else {
+    a->key = key;
+    if (wpu_handles_set_object(slot, a) != 0) {
+      err = ERROR_INVALID_PARAMETER; /* one port per handle */
+      wpu__port_release(a->port);
+      free(a);
+    }
+  }
+  wpu_handles_unpin(&w->handles, slot);
+  return err;
+}
+
+int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
+                                        DWORD dwError, DWORD cbTransferred,
+                                        LPINT lpErrno) {
+  if (lpErrno == NULL) {
+    WSASetLastError(WSAEFAULT);
+    return SOCKET_ERROR;
+  }
+  wpu_world *w = wpu__world();
+  if (w == NULL) {
+    *lpErrno = WSANOTINITIALISED;
+    return SOCKET_ERROR;
+  }
+  wpu_handle_view v;
+  wpu_slot *slot = wpu_handles_pin(&w->handles, (uintptr_t)s,
+                                   WPU_KIND_BIT(WPU_KIND_SOCKET), &v);
+  if (slot == NULL) {
+    *lpErrno = WSAEINVAL; /* not a WPUCreateSocketHandle handle */
+    return SOCKET_ERROR;
+  }
+  if (lpOverlapped == NULL) {
+    wpu_handles_unpin(&w->handles, slot);
+    *lpErrno = WSAEFAULT;
+    return SOCKET_ERROR;
+  }
+  /* The results first, then Internal (no longer WSS_OPERATION_IN_PROGRESS)
+   * with release order, so whoever sees Internal change sees them. */
+  lpOverlapped->InternalHigh = cbTransferred;
+  lpOverlapped->OffsetHigh = dwError;
+  __atomic_store_n(&lpOverlapped->Internal,
+                   dwError == 0 ? 0 : WPU_NTSTATUS_FROM_WIN32(dwError),
+                   __ATOMIC_RELEASE);
+  WSAEVENT hEvent = lpOverlapped->hEvent;
+  HANDLE event = (HANDLE)((ULONG_PTR)hEvent & ~(ULONG_PTR)1);
+  if (event != NULL)
+    SetEvent(event);
+  int rc = 0;
+  /* The low-order bit of hEvent set: no completion-port notification. */
+  if (!((ULONG_PTR)hEvent & 1) && v.object != NULL) {
+    wpu_assoc *a = v.object;
+    DWORD err = wpu__port_post(a->port, cbTransferred, a->key,
+                               (LPOVERLAPPED)lpOverlapped, dwError);
+    if (err != 0) {
+      *lpErrno = WSA_NOT_ENOUGH_MEMORY;
+      rc = SOCKET_ERROR;
+    }
+  }
+  wpu_handles_unpin(&w->handles, slot);
+  return rc;
+}

@@ -1,0 +1,34 @@
+/* overlapped.h: socket handles' completion-port associations and what the
+ * platform side provides for them (internal).
+ *
+ * A socket slot's object is its association: the port (held so that it
+ * outlives the application's port handle, as a file object holds its port
+ * on Windows) and the key. On Linux the port is the emulated port object
+ * (win32/port.c); on Windows it is a duplicate of a real port handle and
+ * packets are posted with ntdll's NtSetIoCompletion (mingw/route.c). */
+#ifndef WPU_OVERLAPPED_H
+#define WPU_OVERLAPPED_H
+
+#include <winsock2.h>
+
+/* Whether s can be associated with a port: 0, ERROR_INVALID_HANDLE (not a
+ * live handle of the world) or ERROR_INVALID_PARAMETER (not a socket). */
+DWORD wpu__socket_check_associable(SOCKET s);
+
+/* Associates socket s with port and key: 0, or ERROR_INVALID_HANDLE (port
+ * is not a completion port), ERROR_INVALID_PARAMETER (s is not a socket or
+ * is associated already), ERROR_NOT_ENOUGH_MEMORY. */
+DWORD wpu__socket_associate(SOCKET s, HANDLE port, ULONG_PTR key);
+
+/* Platform side. A held port for a port handle, or NULL. */
+void *wpu__port_from_handle(HANDLE port);
+void wpu__port_release(void *port);
+/* Posts a packet whose I/O ended with Win32 error code error (0: success).
+ * Returns 0 or an error code. */
+DWORD wpu__port_post(void *port, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov,
+                     DWORD error);
+
+/* NTSTATUS that carries a Win32 error code (FACILITY_NTWIN32). */
+#define WPU_NTSTATUS_FROM_WIN32(e) (0xC0070000u | ((e)&0xffffu))
+
+#endif /* WPU_OVERLAPPED_H */

@@ -1,0 +1,345 @@
+/* port.c: I/O completion ports (CreateIoCompletionPort,
+ * GetQueuedCompletionStatus(Ex), PostQueuedCompletionStatus) of the Linux
+ * kernel32 emulation.
+ *
+ * A port is a FIFO of completion packets and a last-in first-out stack of
+ * waiting threads, as on Windows: a packet posted while threads wait goes
+ * straight to the most recent waiter. Any socket handle of the world (made
+ * by WPUCreateSocketHandle or an IFS handle of a base provider) can be
+ * associated with one port and a key; a second association fails with
+ * ERROR_INVALID_PARAMETER. When the last handle of a port closes, threads
+ * blocked on it return FALSE with ERROR_ABANDONED_WAIT_0 (associations keep
+ * the port itself alive, as file objects do on Windows).
+ *
+ * Not supported: the concurrency limit (NumberOfConcurrentThreads is
+ * accepted and ignored: every waiter may run), waiting on a port with the
+ * WaitFor... functions (ERROR_INVALID_HANDLE), and association of handles
+ * other than sockets (ERROR_INVALID_PARAMETER).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <wpu/sockets.h>
+
+#include "kobject.h"
+#include "../overlapped.h"
+
+typedef struct wpu_packet {
+  ULONG_PTR key;
+  LPOVERLAPPED ov;
+  DWORD bytes;
+  DWORD error; /* Win32 error code of the I/O, 0 for success */
+} wpu_packet;
+
+typedef struct wpu_port_waiter {
+  struct wpu_port_waiter *next;
+  wpu_thread *thread;
+  wpu_packet *out;
+  ULONG max;
+  ULONG got;
+  int abandoned;
+} wpu_port_waiter;
+
+typedef struct wpu_port {
+  wpu_kobject obj;
+  wpu_plat_mutex *mu;
+  wpu_packet *ring; /* queued packets: count of them from head, cap slots */
+  size_t cap, head, count;
+  wpu_port_waiter *waiters; /* most recent first */
+  int abandoned;
+} wpu_port;
+
+void wpu__port_destroy(wpu_kobject *o) {
+  wpu_port *p = (wpu_port *)o;
+  wpu_plat_mutex_free(p->mu);
+  free(p->ring);
+  free(p);
+}
+
+void wpu__port_abandon(wpu_kobject *o) {
+  wpu_port *p = (wpu_port *)o;
+  wpu_plat_mutex_lock(p->mu);
+  p->abandoned = 1;
+  for (wpu_port_waiter *w = p->waiters; w != NULL; w = w->next) {
+    w->abandoned = 1;
+    wpu__thread_wake(w->thread);
+  }
+  p->waiters = NULL;
+  wpu_plat_mutex_unlock(p->mu);
+}
+
+static HANDLE port_create(void) {
+  wpu_port *p = calloc(1, sizeof *p);
+  if (p != NULL)
+    p->mu = wpu_plat_mutex_new();
+  if (p == NULL || p->mu == NULL) {
+    free(p);
+    SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+    return NULL;
+  }
+  atomic_init(&p->obj.refs, 1);
+  p->obj.kind = WPU_KIND_PORT;
+  return wpu__kobject_handle(&p->obj);
+}
+
+/* Queues a packet or hands it to the latest waiter. Returns 0, or an error
+ * code when memory ran out. */
+static DWORD port_post(wpu_port *p, const wpu_packet *pk) {
+  wpu_plat_mutex_lock(p->mu);
+  wpu_port_waiter *w = p->waiters;
+  if (w != NULL) {
+    p->waiters = w->next;
+    w->out[0] = *pk;
+    w->got = 1;
+    /* Woken under the port lock: the waiter cannot leave (its record is on
+     * its stack) before it has taken the lock again. */
+    wpu__thread_wake(w->thread);
+    wpu_plat_mutex_unlock(p->mu);
+    return 0;
+  }
+  if (p->count == p->cap) {
+    size_t cap = p->cap ? p->cap * 2 : 64;
+    wpu_packet *ring = malloc(cap * sizeof *ring);
+    if (ring == NULL) {
+      wpu_plat_mutex_unlock(p->mu);
+      return ERROR_NOT_ENOUGH_MEMORY;
+    }
+    for (size_t i = 0; i < p->count; i++)
+      ring[i] = p->ring[(p->head + i) % p->cap];
+    free(p->ring);
+    p->ring = ring;
+    p->cap = cap;
+    p->head = 0;
+  }
+  p->ring[(p->head + p->count) % p->cap] = *pk;
+  p->count++;
+  wpu_plat_mutex_unlock(p->mu);
+  return 0;
+}
+
+/* Takes up to max packets, waiting as GetQueuedCompletionStatusEx does.
+ * Returns the number taken, or 0 with the reason in *err (WAIT_TIMEOUT,
+ * WAIT_IO_COMPLETION, ERROR_ABANDONED_WAIT_0). */
+static ULONG port_take(wpu_port *p, wpu_packet *out, ULONG max,
+                       DWORD timeout_ms, BOOL alertable, DWORD *err) {
+  wpu_thread *self = NULL;
+  if (alertable || timeout_ms != 0) {
+    self = wpu__thread_self();
+    if (self == NULL) {
+      *err = ERROR_NOT_ENOUGH_MEMORY;
+      return 0;
+    }
+  }
+  wpu_plat_mutex_lock(p->mu);
+  if (p->count > 0) {
+    ULONG n = 0;
+    while (n < max && p->count > 0) {
+      out[n++] = p->ring[p->head];
+      p->head = (p->head + 1) % p->cap;
+      p->count--;
+    }
+    wpu_plat_mutex_unlock(p->mu);
+    return n;
+  }
+  if (p->abandoned) {
+    wpu_plat_mutex_unlock(p->mu);
+    *err = ERROR_ABANDONED_WAIT_0;
+    return 0;
+  }
+  if (alertable && wpu__thread_apc_pending(self)) {
+    wpu_plat_mutex_unlock(p->mu);
+    wpu__thread_run_apcs(self);
+    *err = WAIT_IO_COMPLETION;
+    return 0;
+  }
+  if (timeout_ms == 0) {
+    wpu_plat_mutex_unlock(p->mu);
+    *err = WAIT_TIMEOUT;
+    return 0;
+  }
+  wpu_port_waiter me = {p->waiters, self, out, max, 0, 0};
+  p->waiters = &me;
+  wpu__thread_arm(self);
+  wpu_plat_mutex_unlock(p->mu);
+
+  int why = wpu__thread_park(self, timeout_ms, alertable);
+  /* Woken (why 1) only by a poster that handed us a packet or by the
+   * port's abandonment, both published before the wake: the port lock,
+   * which the waker may still hold, is needed only to take more packets. */
+  if (why != 1 || (me.got > 0 && me.got < max)) {
+    wpu_plat_mutex_lock(p->mu);
+    if (me.got == 0 && !me.abandoned) {
+      for (wpu_port_waiter **pp = &p->waiters; *pp != NULL; pp = &(*pp)->next)
+        if (*pp == &me) {
+          *pp = me.next;
+          break;
+        }
+    }
+    /* Given one packet: take what else is queued, up to max. */
+    while (me.got > 0 && me.got < max && p->count > 0) {
+      out[me.got++] = p->ring[p->head];
+      p->head = (p->head + 1) % p->cap;
+      p->count--;
+    }
+    wpu_plat_mutex_unlock(p->mu);
+  }
+  if (me.got > 0)
+    return me.got;
+  if (me.abandoned)
+    *err = ERROR_ABANDONED_WAIT_0;
+  else if (why == 2) {
+    wpu__thread_run_apcs(self);
+    *err = WAIT_IO_COMPLETION;
+  } else
+    *err = WAIT_TIMEOUT;
+  return 0;
+}
+
+/* ---- What overlapped.c needs: association and posting with a status. */
+
+void *wpu__port_from_handle(HANDLE port) {
+  return wpu__kobject_get(port, WPU_KIND_BIT(WPU_KIND_PORT));
+}
+
+void wpu__port_release(void *port) {
+  wpu__kobject_unref(port);
+}
+
+DWORD wpu__port_post(void *port, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov,
+                     DWORD error) {
+  wpu_packet pk = {key, ov, bytes, error};
+  return port_post(port, &pk);
+}
+
+/* ---- kernel32 ---- */
+
+HANDLE WINAPI CreateIoCompletionPort(HANDLE FileHandle,
+                                     HANDLE ExistingCompletionPort,
+                                     ULONG_PTR CompletionKey,
+                                     DWORD NumberOfConcurrentThreads) {
+  (void)NumberOfConcurrentThreads;
+  if (FileHandle == INVALID_HANDLE_VALUE) {
+    if (ExistingCompletionPort != NULL) {
+      SetLastError(ERROR_INVALID_PARAMETER);
+      return NULL;
+    }
+    return port_create();
+  }
+  DWORD err = wpu__socket_check_associable((SOCKET)FileHandle);
+  if (err != 0) {
+    SetLastError(err);
+    return NULL;
+  }
+  HANDLE port = ExistingCompletionPort;
+  if (port == NULL) {
+    port = port_create();
+    if (port == NULL)
+      return NULL;
+  }
+  err = wpu__socket_associate((SOCKET)FileHandle, port, CompletionKey);
+  if (err != 0) {
+    if (ExistingCompletionPort == NULL)
+      CloseHandle(port);
+    SetLastError(err);
+    return NULL;
+  }
+  return port;
+}
+
+BOOL WINAPI PostQueuedCompletionStatus(HANDLE CompletionPort,
+                                       DWORD dwNumberOfBytesTransferred,
+                                       ULONG_PTR dwCompletionKey,
+                                       LPOVERLAPPED lpOverlapped) {
+  wpu_kobject *o =
+      wpu__kobject_get(CompletionPort, WPU_KIND_BIT(WPU_KIND_PORT));
+  if (o == NULL)
+    return FALSE;
+  wpu_packet pk = {dwCompletionKey, lpOverlapped, dwNumberOfBytesTransferred,
+                   0};
+  DWORD err = port_post((wpu_port *)o, &pk);
+  wpu__kobject_unref(o);
+  if (err != 0) {
+    SetLastError(err);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort,
+                                      LPDWORD lpNumberOfBytesTransferred,
+                                      PULONG_PTR lpCompletionKey,
+                                      LPOVERLAPPED *lpOverlapped,
+                                      DWORD dwMilliseconds) {
+  if (lpNumberOfBytesTransferred == NULL || lpCompletionKey == NULL ||
+      lpOverlapped == NULL) {
+    SetLastError(ERROR_INVALID_PARAMETER);
+    return FALSE;
+  }
+  *lpOverlapped = NULL;
+  wpu_kobject *o =
+      wpu__kobject_get(CompletionPort, WPU_KIND_BIT(WPU_KIND_PORT));
+  if (o == NULL)
+    return FALSE;
+  wpu_packet pk;
+  DWORD err = 0;
+  ULONG n = port_take((wpu_port *)o, &pk, 1, dwMilliseconds, FALSE, &err);
+  wpu__kobject_unref(o);
+  if (n == 0) {
+    SetLastError(err);
+    return FALSE;
+  }
+  *lpNumberOfBytesTransferred = pk.bytes;
+  *lpCompletionKey = pk.key;
+  *lpOverlapped = pk.ov;
+  if (pk.error != 0) {
+    /* A packet of a failed I/O: FALSE, with the packet's values filled. */
+    SetLastError(pk.error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+BOOL WINAPI GetQueuedCompletionStatusEx(
+    HANDLE CompletionPort, LPOVERLAPPED_ENTRY lpCompletionPortEntries,
+    ULONG ulCount, PULONG ulNumEntriesRemoved, DWORD dwMilliseconds,
+    BOOL fAlertable) {
+  if (lpCompletionPortEntries == NULL || ulNumEntriesRemoved == NULL ||
+      ulCount == 0) {
+    SetLastError(ERROR_INVALID_PARAMETER);
+    return FALSE;
+  }
+  *ulNumEntriesRemoved = 0;
+  wpu_kobject *o =
+      wpu__kobject_get(CompletionPort, WPU_KIND_BIT(WPU_KIND_PORT));
+  if (o == NULL)
+    return FALSE;
+  wpu_packet stack_pk[64];
+  wpu_packet *pk = stack_pk;
+  if (ulCount > 64) {
+    pk = malloc(ulCount * sizeof *pk);
+    if (pk == NULL) {
+      wpu__kobject_unref(o);
+      SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+      return FALSE;
+    }
+  }
+  DWORD err = 0;
+  ULONG n =
+      port_take((wpu_port *)o, pk, ulCount, dwMilliseconds, fAlertable, &err);
+  wpu__kobject_unref(o);
+  for (ULONG i = 0; i < n; i++) {
+    lpCompletionPortEntries[i].lpCompletionKey = pk[i].key;
+    lpCompletionPortEntries[i].lpOverlapped = pk[i].ov;
+    lpCompletionPortEntries[i].Internal =
+        pk[i].error == 0 ? 0 : WPU_NTSTATUS_FROM_WIN32(pk[i].error);
+    lpCompletionPortEntries[i].dwNumberOfBytesTransferred = pk[i].bytes;
+  }
+  if (pk != stack_pk)
+    free(pk);
+  if (n == 0) {
+    SetLastError(err);
+    return FALSE;
+  }
+  *ulNumEntriesRemoved = n;
+  return TRUE;
+}
