@@ -438,6 +438,42 @@ static void complete_on_closed_socket_fails_with_wsaeinval(void **state) {
   assert_int_equal(err, WSAEINVAL);
 }
 
+static void ifs_complete_posts_to_the_port_of_the_ifs_handle(void **state) {
+  (void)state;
+  int err = 0;
+  SOCKET s = wpu_ifs_handle_create(0, &err);
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)s, port, 0x51, 0), port);
+  HANDLE ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+  WSAOVERLAPPED ov;
+  in_progress(&ov, ev);
+  assert_int_equal(wpu_ifs_complete_overlapped(s, &ov, 0, 12, &err), 0);
+  assert_int_equal(ov.InternalHigh, 12);
+  assert_int_equal(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+  DWORD bytes = 0;
+  ULONG_PTR key = 0;
+  LPOVERLAPPED got = NULL;
+  assert_true(GetQueuedCompletionStatus(port, &bytes, &key, &got, 0));
+  assert_int_equal(key, 0x51);
+  assert_ptr_equal(got, (LPOVERLAPPED)&ov);
+  CloseHandle(ev);
+  CloseHandle(port);
+  assert_int_equal(wpu_ifs_handle_close(s, &err), 0);
+}
+
+static void ifs_complete_on_a_created_socket_fails_with_wsaenotsock(
+    void **state) {
+  (void)state;
+  SOCKET s = must_socket();
+  WSAOVERLAPPED ov;
+  in_progress(&ov, NULL);
+  int err = 0;
+  assert_int_equal(wpu_ifs_complete_overlapped(s, &ov, 0, 1, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAENOTSOCK);
+  must_close_socket(s);
+}
+
 typedef struct {
   SOCKET s;
   WSAOVERLAPPED *ovs;
@@ -510,6 +546,8 @@ int main(void) {
       T(complete_with_low_bit_event_signals_but_skips_the_port),
       T(complete_on_ifs_socket_fails_with_wsaeinval),
       T(complete_on_closed_socket_fails_with_wsaeinval),
+      T(ifs_complete_posts_to_the_port_of_the_ifs_handle),
+      T(ifs_complete_on_a_created_socket_fails_with_wsaenotsock),
       T(completions_from_another_thread_reach_the_port_waiter),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,9 +52,12 @@ DWORD wpu__socket_associate(SOCKET s, HANDLE port, ULONG_PTR key) {
   return err;
 }
 
-int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
-                                        DWORD dwError, DWORD cbTransferred,
-                                        LPINT lpErrno) {
+/* Completes an overlapped operation on a socket of one of the given kinds:
+ * the work of WPUCompleteOverlappedRequest, and of the kernel for IFS
+ * handles. */
+static int complete(SOCKET s, unsigned kinds, LPWSAOVERLAPPED lpOverlapped,
+                    DWORD dwError, DWORD cbTransferred, LPINT lpErrno,
+                    int bad_socket_error) {
   if (lpErrno == NULL) {
     WSASetLastError(WSAEFAULT);
     return SOCKET_ERROR;
@@ -65,10 +68,9 @@ int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
     return SOCKET_ERROR;
   }
   wpu_handle_view v;
-  wpu_slot *slot = wpu_handles_pin(&w->handles, (uintptr_t)s,
-                                   WPU_KIND_BIT(WPU_KIND_SOCKET), &v);
+  wpu_slot *slot = wpu_handles_pin(&w->handles, (uintptr_t)s, kinds, &v);
   if (slot == NULL) {
-    *lpErrno = WSAEINVAL; /* not a WPUCreateSocketHandle handle */
+    *lpErrno = bad_socket_error;
     return SOCKET_ERROR;
   }
   if (lpOverlapped == NULL) {
@@ -100,4 +102,19 @@ int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
   }
   wpu_handles_unpin(&w->handles, slot);
   return rc;
+}
+
+int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
+                                        DWORD dwError, DWORD cbTransferred,
+                                        LPINT lpErrno) {
+  /* Only WPUCreateSocketHandle handles: WSAEINVAL for anything else. */
+  return complete(s, WPU_KIND_BIT(WPU_KIND_SOCKET), lpOverlapped, dwError,
+                  cbTransferred, lpErrno, WSAEINVAL);
+}
+
+int wpu_ifs_complete_overlapped(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
+                                DWORD dwError, DWORD cbTransferred,
+                                LPINT lpErrno) {
+  return complete(s, WPU_KIND_BIT(WPU_KIND_IFS_SOCKET), lpOverlapped, dwError,
+                  cbTransferred, lpErrno, WSAENOTSOCK);
 }

@@ -40,6 +40,19 @@ int wpu_ifs_handle_context(SOCKET s, PDWORD_PTR lpContext, LPINT lpErrno);
  * Returns 0, or SOCKET_ERROR with WSAENOTSOCK. */
 int wpu_ifs_handle_close(SOCKET s, LPINT lpErrno);
 
+/* Completes an overlapped operation on an IFS handle as the kernel does for
+ * a base provider's file object: stores the results in *lpOverlapped
+ * (InternalHigh = cbTransferred, OffsetHigh = dwError, then Internal, never
+ * WSS_OPERATION_IN_PROGRESS), signals hEvent (low bit masked) when not NULL,
+ * and, unless the low bit of hEvent is set, posts (cbTransferred, key,
+ * lpOverlapped) to the completion port associated with s. Completion
+ * routines are the provider's to queue (WPUQueueApc), as on Windows.
+ * Returns 0, or SOCKET_ERROR with WSAENOTSOCK (not a live IFS handle),
+ * WSAEFAULT (lpOverlapped is NULL), WSA_NOT_ENOUGH_MEMORY. */
+int wpu_ifs_complete_overlapped(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
+                                DWORD dwError, DWORD cbTransferred,
+                                LPINT lpErrno);
+
 typedef enum wpu_socket_kind {
   WPU_SOCKET_NONE = 0,    /* not a live socket handle */
   WPU_SOCKET_CREATED = 1, /* made by WPUCreateSocketHandle */
