@@ -3,12 +3,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <platform.h>
+
+#include "providers_impl.h"
 #include "world_impl.h"
 #ifndef _WIN32
 #include "kobject.h"
 #endif
 
 _Atomic(wpu_world *) wpu__current_world;
+void (*wpu__providers_free_fn)(struct wpu_world *w);
 
 static void *default_malloc(size_t size, void *user) {
   (void)user;
@@ -57,6 +61,25 @@ static void close_one(uintptr_t h, const wpu_handle_view *v, void *arg) {
   wpu_handles_close(&w->handles, h, ~0u);
 }
 
+typedef struct wpu_attachment {
+  struct wpu_attachment *next;
+  const void *key;
+  void *value;
+  void (*destroy)(void *value);
+} wpu_attachment;
+
+static void run_attachment_destructors(wpu_world *w) {
+  wpu_attachment *a = w->attachments;
+  w->attachments = NULL;
+  while (a != NULL) {
+    wpu_attachment *next = a->next;
+    if (a->destroy != NULL)
+      a->destroy(a->value);
+    w->alloc.free(a, w->alloc.user);
+    a = next;
+  }
+}
+
 static void destroy_world(wpu_world *w) {
   wpu_world *expected = w;
   atomic_compare_exchange_strong(&wpu__current_world, &expected, NULL);
@@ -64,6 +87,7 @@ static void destroy_world(wpu_world *w) {
    * reported); a thread still running keeps its own object alive. */
   wpu_handles_foreach_live(&w->handles, close_one, w);
   wpu_handles_fini(&w->handles);
+  wpu_plat_mutex_free(w->attach_mu);
   w->alloc.free(w, w->alloc.user);
 }
 
@@ -86,6 +110,13 @@ int wpu_world_create(const wpu_world_options *options, wpu_world **out) {
   w->debug_output_user = options->debug_output_user;
   atomic_init(&w->debug_breaks, 0);
   w->implicit = 0;
+  atomic_init(&w->providers, NULL);
+  w->attachments = NULL;
+  w->attach_mu = wpu_plat_mutex_new();
+  if (w->attach_mu == NULL) {
+    alloc->free(w, alloc->user);
+    return WSA_NOT_ENOUGH_MEMORY;
+  }
   static _Atomic uint64_t serials;
   w->serial = atomic_fetch_add(&serials, 1) + 1;
   wpu_handles_init(&w->handles, options->max_handles, &w->alloc, release_slot);
@@ -99,6 +130,7 @@ int wpu_world_create(const wpu_world_options *options, wpu_world **out) {
     }
     if (!expected->implicit || open_handles(expected) != 0) {
       wpu_handles_fini(&w->handles);
+      wpu_plat_mutex_free(w->attach_mu);
       alloc->free(w, alloc->user);
       return WSAEALREADY;
     }
@@ -157,6 +189,15 @@ static void report_leak(uintptr_t h, const wpu_handle_view *v, void *arg) {
 size_t wpu_world_destroy(wpu_world *w) {
   if (w == NULL)
     return 0;
+  /* What was started in the world ends first (providers close their
+   * sockets in WSPCleanup), then the doubles' state, then leaks count. */
+  /* Set by providers.c once it started something: the world does not link
+   * the provider loader unless a program uses it. */
+  void (*free_providers)(struct wpu_world *) =
+      __atomic_load_n(&wpu__providers_free_fn, __ATOMIC_ACQUIRE);
+  if (atomic_load(&w->providers) != NULL && free_providers != NULL)
+    free_providers(w);
+  run_attachment_destructors(w);
   size_t leaks = open_handles(w);
   wpu_handles_foreach_live(&w->handles, report_leak, w);
   if (leaks != 0)
@@ -191,4 +232,45 @@ wpu_world *wpu__world_implicit(void) {
     if (rc != WSAEALREADY)
       return NULL;
   }
+}
+
+wpu_world *wpu_world_default(void) {
+  return wpu__world_implicit();
+}
+
+int wpu_world_attach(wpu_world *w, const void *key, void *value,
+                     void (*destroy)(void *value)) {
+  if (w == NULL || key == NULL)
+    return WSAEFAULT;
+  wpu_attachment *a = w->alloc.malloc(sizeof *a, w->alloc.user);
+  if (a == NULL)
+    return WSA_NOT_ENOUGH_MEMORY;
+  a->key = key;
+  a->value = value;
+  a->destroy = destroy;
+  wpu_plat_mutex_lock(w->attach_mu);
+  for (wpu_attachment *b = w->attachments; b != NULL; b = b->next)
+    if (b->key == key) {
+      wpu_plat_mutex_unlock(w->attach_mu);
+      w->alloc.free(a, w->alloc.user);
+      return WSAEALREADY;
+    }
+  a->next = w->attachments;
+  w->attachments = a;
+  wpu_plat_mutex_unlock(w->attach_mu);
+  return 0;
+}
+
+void *wpu_world_attachment(wpu_world *w, const void *key) {
+  if (w == NULL)
+    return NULL;
+  void *value = NULL;
+  wpu_plat_mutex_lock(w->attach_mu);
+  for (wpu_attachment *a = w->attachments; a != NULL; a = a->next)
+    if (a->key == key) {
+      value = a->value;
+      break;
+    }
+  wpu_plat_mutex_unlock(w->attach_mu);
+  return value;
 }

@@ -18,6 +18,9 @@ struct wpu_world {
   void *debug_output_user;
   _Atomic size_t debug_breaks;
   uint64_t serial; /* unique among the process's worlds */
+  _Atomic(struct wpu_providers *) providers; /* started providers */
+  struct wpu_attachment *attachments;        /* guarded by attach_mu */
+  struct wpu_plat_mutex *attach_mu;
   int implicit; /* made by wpu__world_implicit, replaced by the next create */
 };
 

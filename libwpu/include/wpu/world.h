@@ -68,6 +68,24 @@ int wpu_world_create(const wpu_world_options *options, wpu_world **out);
  * Thread-safety: call once no other thread uses the world. */
 size_t wpu_world_destroy(wpu_world *world);
 
+/* The current world, or, when there is none, a default world made now (the
+ * one kernel32 and the front use when no test made a world; it gives way to
+ * the next wpu_world_create once it holds no handle). NULL when out of
+ * memory. Thread-safe. */
+wpu_world *wpu_world_default(void);
+
+/* Attaches value to the world under key (any address unique to the caller,
+ * e.g. of a static variable): how the test doubles keep per-world state.
+ * destroy (may be NULL) runs with value when the world is destroyed, after
+ * started providers were cleaned up and before leaks are counted.
+ * Errors: WSAEFAULT (world or key NULL), WSAEALREADY (key taken),
+ * WSA_NOT_ENOUGH_MEMORY. Thread-safe. */
+int wpu_world_attach(wpu_world *world, const void *key, void *value,
+                     void (*destroy)(void *value));
+
+/* The value attached under key, or NULL. Thread-safe. */
+void *wpu_world_attachment(wpu_world *world, const void *key);
+
 /* The current world, or NULL. Thread-safe. */
 wpu_world *wpu_world_current(void);
 
