@@ -287,6 +287,74 @@ static void closing_a_port_abandons_its_waiters(void **state) {
 }
 #endif
 
+#ifndef _WIN32
+typedef struct {
+  HANDLE port;
+  HANDLE started;
+  DWORD error;
+} many_args;
+
+static DWORD WINAPI wait_on_port_many(LPVOID arg) {
+  many_args *a = arg;
+  DWORD bytes;
+  ULONG_PTR key;
+  LPOVERLAPPED ov;
+  ReleaseSemaphore(a->started, 1, NULL);
+  BOOL ok = GetQueuedCompletionStatus(a->port, &bytes, &key, &ov, WAIT_MS);
+  /* Reuse the stack the wait used, as a returning thread does. */
+  volatile char junk[4096];
+  for (size_t i = 0; i < sizeof junk; i++)
+    junk[i] = (char)0xa5;
+  a->error = ok ? 0 : GetLastError();
+  return 0;
+}
+
+/* Every waiter is released, however many are parked (each waiter's record
+ * lives on its own stack and goes away as soon as it is woken). */
+static void closing_a_port_releases_every_parked_waiter(void **state) {
+  (void)state;
+  enum { N = 8, ROUNDS = 20 };
+  for (int r = 0; r < ROUNDS; r++) {
+    HANDLE started = CreateSemaphoreW(NULL, 0, N, NULL);
+    HANDLE port = must_port();
+    many_args a[N];
+    HANDLE t[N];
+    for (int i = 0; i < N; i++) {
+      a[i] = (many_args){port, started, 0};
+      t[i] = CreateThread(NULL, 0, wait_on_port_many, &a[i], 0, NULL);
+      assert_non_null(t[i]);
+    }
+    for (int i = 0; i < N; i++)
+      assert_int_equal(WaitForSingleObject(started, WAIT_MS), WAIT_OBJECT_0);
+    assert_true(CloseHandle(port));
+    assert_int_equal(WaitForMultipleObjects(N, t, TRUE, WAIT_MS),
+                     WAIT_OBJECT_0);
+    for (int i = 0; i < N; i++) {
+      assert_true(a[i].error == ERROR_ABANDONED_WAIT_0 ||
+                  a[i].error == ERROR_INVALID_HANDLE);
+      CloseHandle(t[i]);
+    }
+    CloseHandle(started);
+  }
+}
+
+#endif
+
+static void duplicate_of_a_port_keeps_it_open(void **state) {
+  (void)state;
+  HANDLE p = must_port();
+  HANDLE dup = NULL;
+  assert_true(DuplicateHandle(GetCurrentProcess(), p, GetCurrentProcess(), &dup,
+                              0, FALSE, DUPLICATE_SAME_ACCESS));
+  assert_true(CloseHandle(p));
+  assert_true(PostQueuedCompletionStatus(dup, 1, 2, NULL));
+  DWORD bytes;
+  ULONG_PTR key;
+  LPOVERLAPPED ov;
+  assert_true(GetQueuedCompletionStatus(dup, &bytes, &key, &ov, 0));
+  CloseHandle(dup);
+}
+
 #define T(fn)                                                                  \
   cmocka_unit_test_setup_teardown(fn, fws2_world_setup, fws2_world_teardown)
 
@@ -310,7 +378,10 @@ int main(void) {
       T(associating_an_event_fails_with_invalid_parameter),
       T(ports_cannot_be_waited_on_with_event_waits),
       T(closing_a_port_abandons_its_waiters),
+      /* Wine does not release waiters of a closed port (Windows does). */
+      T(closing_a_port_releases_every_parked_waiter),
 #endif
+      T(duplicate_of_a_port_keeps_it_open),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

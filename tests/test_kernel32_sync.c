@@ -326,6 +326,21 @@ static void duplicate_handle_with_close_source_closes_it(void **state) {
   must_close(dup);
 }
 
+/* DUPLICATE_CLOSE_SOURCE closes the source "regardless of any error
+ * status", including a target process that is not valid. */
+static void
+duplicate_handle_closes_the_source_even_when_it_fails(void **state) {
+  (void)state;
+  HANDLE e = must_event(TRUE, TRUE);
+  SetLastError(0);
+  assert_false(DuplicateHandle(GetCurrentProcess(), e, NULL, NULL, 0, FALSE,
+                               DUPLICATE_CLOSE_SOURCE));
+  assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+  SetLastError(0);
+  assert_false(CloseHandle(e)); /* already closed */
+  assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+}
+
 static void
 duplicate_handle_of_closed_handle_fails_with_invalid_handle(void **state) {
   (void)state;
@@ -404,6 +419,7 @@ int main(void) {
       T(sleep_zero_returns_at_once),
       T(duplicate_handle_names_the_same_object),
       T(duplicate_handle_with_close_source_closes_it),
+      T(duplicate_handle_closes_the_source_even_when_it_fails),
       T(duplicate_handle_of_closed_handle_fails_with_invalid_handle),
       T(duplicate_of_current_thread_is_a_real_thread_handle),
 #ifndef _WIN32

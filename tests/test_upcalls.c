@@ -461,8 +461,8 @@ static void ifs_complete_posts_to_the_port_of_the_ifs_handle(void **state) {
   assert_int_equal(wpu_ifs_handle_close(s, &err), 0);
 }
 
-static void ifs_complete_on_a_created_socket_fails_with_wsaenotsock(
-    void **state) {
+static void
+ifs_complete_on_a_created_socket_fails_with_wsaenotsock(void **state) {
   (void)state;
   SOCKET s = must_socket();
   WSAOVERLAPPED ov;

@@ -13,6 +13,9 @@
 #include <cmocka.h>
 
 #include <fws2/fixture.h>
+#ifndef _WIN32
+#include <platform.h>
+#endif
 #include <wpu/wpu.h>
 
 static void world_create_makes_the_world_current(void **state) {
@@ -176,6 +179,39 @@ static void kernel32_without_a_world_uses_an_implicit_world(void **state) {
   assert_int_equal(wpu_world_destroy(w), 0);
   assert_null(wpu_world_current());
 }
+
+typedef struct {
+  HANDLE h[200];
+} racer;
+
+static void create_events(void *arg) {
+  racer *r = arg;
+  for (int i = 0; i < 200; i++)
+    r->h[i] = CreateEventW(NULL, TRUE, FALSE, NULL);
+}
+
+/* Two threads whose first kernel32 call races both end up in one implicit
+ * world: no handle lands in a world that was thrown away. */
+static void first_kernel32_calls_racing_share_one_implicit_world(void **state) {
+  (void)state;
+  for (int round = 0; round < 20; round++) {
+    assert_null(wpu_world_current());
+    racer a, b;
+    wpu_plat_thread *ta, *tb;
+    assert_int_equal(wpu_plat_thread_create(&ta, create_events, &a), 0);
+    assert_int_equal(wpu_plat_thread_create(&tb, create_events, &b), 0);
+    wpu_plat_thread_join(ta);
+    wpu_plat_thread_join(tb);
+    wpu_world *w = wpu_world_current();
+    assert_non_null(w);
+    assert_int_equal(wpu_world_handle_count(w), 400);
+    for (int i = 0; i < 200; i++) {
+      assert_true(CloseHandle(a.h[i]));
+      assert_true(CloseHandle(b.h[i]));
+    }
+    assert_int_equal(wpu_world_destroy(w), 0);
+  }
+}
 #endif
 
 static void wpu_fd_is_set_reports_membership(void **state) {
@@ -225,6 +261,7 @@ int main(void) {
       WORLD_TEST(get_provider_path_fails_with_einval_until_the_catalog_exists),
 #ifndef _WIN32
       cmocka_unit_test(kernel32_without_a_world_uses_an_implicit_world),
+      cmocka_unit_test(first_kernel32_calls_racing_share_one_implicit_world),
 #endif
       WORLD_TEST(wpu_fd_is_set_reports_membership),
       WORLD_TEST(wpu_fd_is_set_reads_sets_larger_than_fd_setsize),

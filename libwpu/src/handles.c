@@ -114,9 +114,7 @@ uintptr_t wpu_handles_create(wpu_handle_table *t, wpu_kind kind,
   /* Seqlock writer: the slot's previous free state must be visible to any
    * reader that sees the new fields (pairs with the reader's fence). */
   WPU_SLOT_FENCE(&slot->state, memory_order_release);
-  /* An increment, not a store: a lookup that raced with the slot's last
-   * close may still hold (and will drop) a stray pin. */
-  atomic_fetch_add_explicit(&slot->pins, 1, memory_order_relaxed);
+  atomic_store_explicit(&slot->pins, 1, memory_order_relaxed);
   atomic_store_explicit(&slot->context, context, memory_order_relaxed);
   atomic_store_explicit(&slot->object, object, memory_order_relaxed);
   atomic_store_explicit(&slot->state, WPU_STATE(gen, catalog_id, kind),
@@ -128,14 +126,12 @@ uintptr_t wpu_handles_create(wpu_handle_table *t, wpu_kind kind,
 void wpu_handles_unpin(wpu_handle_table *t, wpu_slot *slot) {
   if (atomic_fetch_sub_explicit(&slot->pins, 1, memory_order_acq_rel) != 1)
     return;
+  /* The last pin: pins only rise from 0 by a create, which needs this
+   * release first, so the slot is ours and closed (CLOSING). */
   uint64_t s = atomic_load_explicit(&slot->state, memory_order_acquire);
-  /* Zero pins on a free slot: a stray pin of a lookup that lost a race. */
-  if (WPU_STATE_KIND(s) != WPU_KIND_CLOSING)
-    return;
-  if (!atomic_compare_exchange_strong_explicit(
-          &slot->state, &s, WPU_STATE(WPU_STATE_GEN(s) + 1, 0, WPU_KIND_FREE),
-          memory_order_acq_rel, memory_order_acquire))
-    return; /* a stray pin's owner is finishing the release */
+  atomic_store_explicit(&slot->state,
+                        WPU_STATE(WPU_STATE_GEN(s) + 1, 0, WPU_KIND_FREE),
+                        memory_order_release);
   wpu_kind kind = (wpu_kind)WPU_STATE_CATALOG(s); /* parked there by close */
   void *object = atomic_load_explicit(&slot->object, memory_order_relaxed);
   uintptr_t context =
@@ -152,7 +148,7 @@ int wpu_handles_close(wpu_handle_table *t, uintptr_t h, unsigned kinds) {
   if (slot == NULL)
     return -1;
   uint64_t s = atomic_load_explicit(&slot->state, memory_order_acquire);
-  /* Closing keeps the generation (so stray pins can be told apart) and
+  /* Closing keeps the generation (lookups compare it) and
    * parks the kind where the catalog entry was, for the release. */
   do {
     if (!wpu_handles_live_match(s, gen, kinds))
@@ -174,9 +170,19 @@ wpu_slot *wpu_handles_pin(wpu_handle_table *t, uintptr_t h, unsigned kinds,
   uint64_t s = atomic_load_explicit(&slot->state, memory_order_acquire);
   if (!wpu_handles_live_match(s, gen, kinds))
     return NULL;
-  atomic_fetch_add_explicit(&slot->pins, 1, memory_order_acq_rel);
+  /* Pin only a slot somebody else holds (pins never rise from 0 but by a
+   * create): a slot whose last pin is gone is being released, and a pin
+   * taken then could outlive the release. */
+  uint32_t pins = atomic_load_explicit(&slot->pins, memory_order_relaxed);
+  do {
+    if (pins == 0)
+      return NULL;
+  } while (!atomic_compare_exchange_weak_explicit(&slot->pins, &pins, pins + 1,
+                                                  memory_order_acq_rel,
+                                                  memory_order_relaxed));
   /* Re-check after pinning: if the handle is still live now, its release
-   * cannot run before our unpin. */
+   * cannot run before our unpin. A pin that landed on a later occupant of
+   * the slot is that occupant's, and dropping it is correct for it too. */
   uint64_t s2 = atomic_load_explicit(&slot->state, memory_order_acquire);
   if (WPU_STATE_IDENTITY(s2) != WPU_STATE_IDENTITY(s)) {
     wpu_handles_unpin(t, slot);

@@ -5,15 +5,57 @@
 #include "overlapped.h"
 #include "world_impl.h"
 
+/* A socket slot's object: what Windows keeps in a socket's file object. */
 typedef struct wpu_assoc {
-  void *port;
+  void *port; /* held (see overlapped.h) */
   ULONG_PTR key;
 } wpu_assoc;
 
+typedef struct wpu_sockx {
+  _Atomic(wpu_assoc *) assoc; /* set once: one port per handle */
+  _Atomic DWORD ifs_owner;    /* first WPUModifyIFSHandle's catalog id */
+} wpu_sockx;
+
 void wpu__socket_release(void *object) {
-  wpu_assoc *a = object;
-  wpu__port_release(a->port);
-  free(a);
+  wpu_sockx *x = object;
+  wpu_assoc *a = atomic_load(&x->assoc);
+  if (a != NULL) {
+    wpu__port_release(a->port);
+    free(a);
+  }
+  free(x);
+}
+
+/* The slot's extra record, made on first need (the caller holds a pin). */
+static wpu_sockx *sockx(wpu_slot *slot) {
+  wpu_sockx *x = atomic_load_explicit(&slot->object, memory_order_acquire);
+  if (x != NULL)
+    return x;
+  x = calloc(1, sizeof *x);
+  if (x == NULL)
+    return NULL;
+  if (wpu_handles_set_object(slot, x) != 0) {
+    free(x);
+    x = atomic_load_explicit(&slot->object, memory_order_acquire);
+  }
+  return x;
+}
+
+void wpu__socket_note_owner(wpu_slot *slot, DWORD catalog_id) {
+  wpu_sockx *x = sockx(slot);
+  DWORD none = 0;
+  if (x != NULL)
+    atomic_compare_exchange_strong(&x->ifs_owner, &none, catalog_id);
+}
+
+DWORD wpu_ifs_handle_owner(SOCKET s) {
+  wpu_world *w = wpu__world();
+  wpu_handle_view v;
+  if (w == NULL || wpu_handles_get(&w->handles, (uintptr_t)s,
+                                   WPU_KIND_BIT(WPU_KIND_IFS_SOCKET), &v) != 0)
+    return 0;
+  wpu_sockx *x = v.object;
+  return x == NULL ? 0 : atomic_load(&x->ifs_owner);
 }
 
 DWORD wpu__socket_check_associable(SOCKET s) {
@@ -34,7 +76,8 @@ DWORD wpu__socket_associate(SOCKET s, HANDLE port, ULONG_PTR key) {
   if (slot == NULL)
     return ERROR_INVALID_PARAMETER;
   DWORD err = 0;
-  wpu_assoc *a = malloc(sizeof *a);
+  wpu_sockx *x = sockx(slot);
+  wpu_assoc *a = x == NULL ? NULL : malloc(sizeof *a);
   if (a == NULL) {
     err = ERROR_NOT_ENOUGH_MEMORY;
   } else if ((a->port = wpu__port_from_handle(port)) == NULL) {
@@ -42,7 +85,8 @@ DWORD wpu__socket_associate(SOCKET s, HANDLE port, ULONG_PTR key) {
     free(a);
   } else {
     a->key = key;
-    if (wpu_handles_set_object(slot, a) != 0) {
+    wpu_assoc *none = NULL;
+    if (!atomic_compare_exchange_strong(&x->assoc, &none, a)) {
       err = ERROR_INVALID_PARAMETER; /* one port per handle */
       wpu__port_release(a->port);
       free(a);
@@ -91,8 +135,9 @@ static int complete(SOCKET s, unsigned kinds, LPWSAOVERLAPPED lpOverlapped,
     SetEvent(event);
   int rc = 0;
   /* The low-order bit of hEvent set: no completion-port notification. */
-  if (!((ULONG_PTR)hEvent & 1) && v.object != NULL) {
-    wpu_assoc *a = v.object;
+  wpu_sockx *x = v.object;
+  wpu_assoc *a = x == NULL ? NULL : atomic_load(&x->assoc);
+  if (!((ULONG_PTR)hEvent & 1) && a != NULL) {
     DWORD err = wpu__port_post(a->port, cbTransferred, a->key,
                                (LPOVERLAPPED)lpOverlapped, dwError);
     if (err != 0) {

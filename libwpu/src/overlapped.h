@@ -20,6 +20,11 @@ DWORD wpu__socket_check_associable(SOCKET s);
  * is associated already), ERROR_NOT_ENOUGH_MEMORY. */
 DWORD wpu__socket_associate(SOCKET s, HANDLE port, ULONG_PTR key);
 
+/* Records the first catalog entry an IFS handle was registered under (its
+ * base provider) on the pinned slot. */
+struct wpu_slot;
+void wpu__socket_note_owner(struct wpu_slot *slot, DWORD catalog_id);
+
 /* Platform side. A held port for a port handle, or NULL. */
 void *wpu__port_from_handle(HANDLE port);
 void wpu__port_release(void *port);

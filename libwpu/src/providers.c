@@ -75,8 +75,9 @@ static int start_one(wpu_world *w, started *s, const WCHAR *stored_path) {
   }
   s->module = LoadLibraryW(path);
   if (s->module == NULL) {
-    wpu__report(w, "wpu: cannot load the provider of catalog entry %lu "
-                   "(error %lu)",
+    wpu__report(w,
+                "wpu: cannot load the provider of catalog entry %lu "
+                "(error %lu)",
                 (unsigned long)s->catalog_id, (unsigned long)GetLastError());
     return WSAEPROVIDERFAILEDINIT;
   }
@@ -98,8 +99,9 @@ static int start_one(wpu_world *w, started *s, const WCHAR *stored_path) {
     return WSAEPROVIDERFAILEDINIT;
   }
   if (!table_complete(&s->procs)) {
-    wpu__report(w, "wpu: WSPStartup of catalog entry %lu returned a proc "
-                   "table with NULL entries",
+    wpu__report(w,
+                "wpu: WSPStartup of catalog entry %lu returned a proc "
+                "table with NULL entries",
                 (unsigned long)s->catalog_id);
     if (s->procs.lpWSPCleanup != NULL) {
       int err;
@@ -202,8 +204,9 @@ void wpu__providers_free(wpu_world *w) {
     return;
   int n = cleanup(p);
   if (n != 0)
-    wpu__report(w, "wpu: %d provider entr%s still started when the world "
-                   "ended (WSACleanup missing); cleaned up",
+    wpu__report(w,
+                "wpu: %d provider entr%s still started when the world "
+                "ended (WSACleanup missing); cleaned up",
                 n, n == 1 ? "y" : "ies");
   wpu_plat_mutex_free(p->mu);
   free(p);

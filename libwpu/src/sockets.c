@@ -2,6 +2,7 @@
  * friends) and IFS socket handles made on behalf of base providers. */
 #include <wpu/sockets.h>
 
+#include "overlapped.h"
 #include "world_impl.h"
 
 #define KINDS_CREATED WPU_KIND_BIT(WPU_KIND_SOCKET)
@@ -81,11 +82,20 @@ SOCKET WSPAPI WPUModifyIFSHandle(DWORD dwCatalogEntryId, SOCKET ProposedHandle,
   wpu_world *w = enter(lpErrno);
   if (w == NULL)
     return INVALID_SOCKET;
-  if (wpu_handles_set_catalog(&w->handles, (uintptr_t)ProposedHandle, KINDS_IFS,
+  wpu_slot *slot =
+      wpu_handles_pin(&w->handles, (uintptr_t)ProposedHandle, KINDS_IFS, NULL);
+  if (slot == NULL ||
+      wpu_handles_set_catalog(&w->handles, (uintptr_t)ProposedHandle, KINDS_IFS,
                               dwCatalogEntryId) != 0) {
+    if (slot != NULL)
+      wpu_handles_unpin(&w->handles, slot);
     *lpErrno = WSAEINVAL;
     return INVALID_SOCKET;
   }
+  /* The first registration is the base provider's (MSAFD registers the
+   * handles it makes; an IFS LSP re-registers them later). */
+  wpu__socket_note_owner(slot, dwCatalogEntryId);
+  wpu_handles_unpin(&w->handles, slot);
   return ProposedHandle;
 }
 

@@ -91,11 +91,35 @@ static void destroy_world(wpu_world *w) {
   w->alloc.free(w, w->alloc.user);
 }
 
-int wpu_world_create(const wpu_world_options *options, wpu_world **out) {
+/* Implicit worlds replaced by an explicit one are retired, not freed: a
+ * thread that read the current-world pointer just before the replacement
+ * may still be using it (kernel32 calls take no reference on the world). */
+static wpu_world *_Atomic retired;
+
+static void retire(wpu_world *w) {
+  void (*free_providers)(struct wpu_world *) =
+      __atomic_load_n(&wpu__providers_free_fn, __ATOMIC_ACQUIRE);
+  if (atomic_load(&w->providers) != NULL && free_providers != NULL)
+    free_providers(w);
+  run_attachment_destructors(w);
+  w->retired_next = atomic_load(&retired);
+  while (!atomic_compare_exchange_weak(&retired, &w->retired_next, w))
+    ;
+}
+
+static void free_unpublished(wpu_world *w) {
+  wpu_handles_fini(&w->handles);
+  wpu_plat_mutex_free(w->attach_mu);
+  w->alloc.free(w, w->alloc.user);
+}
+
+/* Makes a world and publishes it as the current one. An implicit world
+ * that loses the race to another world returns that one (rc 0, *out the
+ * winner); an explicit one replaces an implicit world that holds nothing,
+ * and otherwise fails with WSAEALREADY. */
+static int create_world(const wpu_world_options *options, int implicit,
+                        wpu_world **out) {
   static const wpu_world_options defaults;
-  if (out == NULL)
-    return WSAEFAULT;
-  *out = NULL;
   if (options == NULL)
     options = &defaults;
   const wpu_allocator *alloc =
@@ -109,7 +133,8 @@ int wpu_world_create(const wpu_world_options *options, wpu_world **out) {
   w->debug_output = options->debug_output;
   w->debug_output_user = options->debug_output_user;
   atomic_init(&w->debug_breaks, 0);
-  w->implicit = 0;
+  w->implicit = implicit; /* before publication: others read it */
+  w->retired_next = NULL;
   atomic_init(&w->providers, NULL);
   w->attachments = NULL;
   w->attach_mu = wpu_plat_mutex_new();
@@ -122,21 +147,34 @@ int wpu_world_create(const wpu_world_options *options, wpu_world **out) {
   wpu_handles_init(&w->handles, options->max_handles, &w->alloc, release_slot);
   wpu_world *expected = NULL;
   while (!atomic_compare_exchange_strong(&wpu__current_world, &expected, w)) {
-    /* An implicit world with nothing in it gives way to an explicit one. */
-    if (expected->implicit && open_handles(expected) == 0 &&
-        atomic_compare_exchange_strong(&wpu__current_world, &expected, w)) {
-      destroy_world(expected);
-      break;
+    /* expected is the current world now (never NULL here). */
+    if (implicit) {
+      free_unpublished(w);
+      *out = expected;
+      return 0;
     }
     if (!expected->implicit || open_handles(expected) != 0) {
-      wpu_handles_fini(&w->handles);
-      wpu_plat_mutex_free(w->attach_mu);
-      alloc->free(w, alloc->user);
+      free_unpublished(w);
       return WSAEALREADY;
     }
+    /* An implicit world with nothing in it gives way to an explicit one. */
+    wpu_world *old = expected;
+    if (atomic_compare_exchange_strong(&wpu__current_world, &expected, w)) {
+      retire(old);
+      break;
+    }
+    /* It changed meanwhile (perhaps to NULL): try again from the top. */
+    expected = NULL;
   }
   *out = w;
   return 0;
+}
+
+int wpu_world_create(const wpu_world_options *options, wpu_world **out) {
+  if (out == NULL)
+    return WSAEFAULT;
+  *out = NULL;
+  return create_world(options, 0, out);
 }
 
 static const char *kind_name(wpu_kind k) {
@@ -220,18 +258,10 @@ size_t wpu_world_debug_breaks(wpu_world *w) {
 }
 
 wpu_world *wpu__world_implicit(void) {
-  for (;;) {
-    wpu_world *w = wpu__world();
-    if (w != NULL)
-      return w;
-    int rc = wpu_world_create(NULL, &w);
-    if (rc == 0) {
-      w->implicit = 1;
-      return w;
-    }
-    if (rc != WSAEALREADY)
-      return NULL;
-  }
+  wpu_world *w = wpu__world();
+  if (w != NULL)
+    return w;
+  return create_world(NULL, 1, &w) == 0 ? w : NULL;
 }
 
 wpu_world *wpu_world_default(void) {

@@ -21,6 +21,7 @@ struct wpu_world {
   _Atomic(struct wpu_providers *) providers; /* started providers */
   struct wpu_attachment *attachments;        /* guarded by attach_mu */
   struct wpu_plat_mutex *attach_mu;
+  struct wpu_world *retired_next; /* see world.c */
   int implicit; /* made by wpu__world_implicit, replaced by the next create */
 };
 

@@ -48,9 +48,8 @@ int wpu_catalog_install_standard(const GUID *provider_id, const WCHAR *path,
  * they layer. ifs sets XP1_IFS_HANDLES on the chains (an IFS LSP).
  * dummy_id and chain_ids (n entries) may be NULL. */
 int wpu_catalog_install_lsp(const GUID *lsp_id, const WCHAR *path,
-                            const WCHAR *name, const DWORD *lower_ids,
-                            size_t n, BOOL ifs, DWORD *dummy_id,
-                            DWORD *chain_ids);
+                            const WCHAR *name, const DWORD *lower_ids, size_t n,
+                            BOOL ifs, DWORD *dummy_id, DWORD *chain_ids);
 
 /* Copies the entry with catalog id id and its stored path (path may be
  * NULL; path_cch counts WCHARs). Errors: WSAEINVAL (no such entry),

@@ -53,6 +53,12 @@ int wpu_ifs_complete_overlapped(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
                                 DWORD dwError, DWORD cbTransferred,
                                 LPINT lpErrno);
 
+/* The catalog entry the first WPUModifyIFSHandle registered s under: the
+ * base provider that made it (ReadFile/WriteFile on an IFS handle go
+ * straight to it). 0 when s is not a live IFS handle or was never
+ * registered. */
+DWORD wpu_ifs_handle_owner(SOCKET s);
+
 typedef enum wpu_socket_kind {
   WPU_SOCKET_NONE = 0,    /* not a live socket handle */
   WPU_SOCKET_CREATED = 1, /* made by WPUCreateSocketHandle */

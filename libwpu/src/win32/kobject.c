@@ -31,13 +31,14 @@ void wpu__kobject_unref(wpu_kobject *o) {
   }
 }
 
+static void handle_gone(wpu_kobject *o);
+
 void wpu__kobject_slot_release(wpu_kind kind, void *object) {
   wpu_kobject *o = object;
+  (void)kind;
   if (o == NULL)
     return;
-  if (atomic_fetch_sub_explicit(&o->handles, 1, memory_order_acq_rel) == 1 &&
-      kind == WPU_KIND_PORT)
-    wpu__port_abandon(o);
+  handle_gone(o);
   wpu__kobject_unref(o);
 }
 
@@ -48,24 +49,45 @@ wpu_world *wpu__world_for_kernel32(void) {
   return wpu__world_implicit();
 }
 
-HANDLE wpu__kobject_handle(wpu_kobject *o) {
-  return wpu__kobject_handle_ctx(o, 0);
+/* Drops one open-handle count; the last one of a port abandons it. */
+static void handle_gone(wpu_kobject *o) {
+  if (atomic_fetch_sub_explicit(&o->handles, 1, memory_order_acq_rel) == 1 &&
+      o->kind == WPU_KIND_PORT)
+    wpu__port_abandon(o);
 }
 
-HANDLE wpu__kobject_handle_ctx(wpu_kobject *o, uintptr_t context) {
+static HANDLE make_handle(wpu_kobject *o, uintptr_t context, int dup) {
+  /* A port whose last handle is closing is abandoned for good: a duplicate
+   * made now must fail rather than name a dead port. */
+  uint32_t n = atomic_load_explicit(&o->handles, memory_order_relaxed);
+  do {
+    if (dup && n == 0 && o->kind == WPU_KIND_PORT) {
+      wpu__kobject_unref(o);
+      SetLastError(ERROR_INVALID_HANDLE);
+      return NULL;
+    }
+  } while (!atomic_compare_exchange_weak_explicit(
+      &o->handles, &n, n + 1, memory_order_acq_rel, memory_order_relaxed));
   wpu_world *w = wpu__world_for_kernel32();
   uintptr_t h = 0;
-  atomic_fetch_add_explicit(&o->handles, 1, memory_order_relaxed);
   if (w != NULL)
     h = wpu_handles_create(&w->handles, o->kind, 0, context, o);
   if (h == 0) {
-    atomic_fetch_sub_explicit(&o->handles, 1, memory_order_relaxed);
+    handle_gone(o);
     wpu__kobject_unref(o);
     SetLastError(w == NULL ? ERROR_NOT_ENOUGH_MEMORY
                            : ERROR_NO_SYSTEM_RESOURCES);
     return NULL;
   }
   return (HANDLE)h;
+}
+
+HANDLE wpu__kobject_handle(wpu_kobject *o) {
+  return make_handle(o, 0, 0);
+}
+
+HANDLE wpu__kobject_handle_ctx(wpu_kobject *o, uintptr_t context) {
+  return make_handle(o, context, 0);
 }
 
 wpu_kobject *wpu__kobject_get(HANDLE h, unsigned kinds) {
@@ -110,28 +132,38 @@ BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle, HANDLE hSourceHandle,
                             BOOL bInheritHandle, DWORD dwOptions) {
   (void)dwDesiredAccess;
   (void)bInheritHandle;
-  if (hSourceProcessHandle != WPU_PSEUDO_PROCESS ||
-      hTargetProcessHandle != WPU_PSEUDO_PROCESS) {
+  BOOL close_source = (dwOptions & DUPLICATE_CLOSE_SOURCE) != 0;
+  if (hSourceProcessHandle != WPU_PSEUDO_PROCESS) {
+    SetLastError(ERROR_INVALID_HANDLE);
+    return FALSE;
+  }
+  if (hTargetProcessHandle != WPU_PSEUDO_PROCESS) {
+    /* The source is closed "regardless of any error status". */
+    if (close_source)
+      CloseHandle(hSourceHandle);
     SetLastError(ERROR_INVALID_HANDLE);
     return FALSE;
   }
   wpu_kobject *o = wpu__kobject_get(hSourceHandle, WPU_KINDS_KERNEL);
-  if (o == NULL)
-    return FALSE;
-  if (lpTargetHandle == NULL) {
-    /* Windows allows a NULL target only to close the source. */
-    wpu__kobject_unref(o);
-    if (dwOptions & DUPLICATE_CLOSE_SOURCE)
-      return CloseHandle(hSourceHandle);
-    SetLastError(ERROR_INVALID_PARAMETER);
+  if (o == NULL) {
+    if (close_source)
+      CloseHandle(hSourceHandle);
     return FALSE;
   }
-  HANDLE dup = wpu__kobject_handle(o); /* takes our reference */
-  if (dup == NULL)
-    return FALSE;
-  if (dwOptions & DUPLICATE_CLOSE_SOURCE)
+  /* make_handle takes over our reference. */
+  HANDLE dup = make_handle(o, 0, 1);
+  DWORD err = dup == NULL ? GetLastError() : 0;
+  /* DUPLICATE_CLOSE_SOURCE closes the source whatever happened. */
+  if (close_source)
     CloseHandle(hSourceHandle);
-  *lpTargetHandle = dup;
+  if (dup == NULL) {
+    SetLastError(err);
+    return FALSE;
+  }
+  /* A NULL lpTargetHandle: duplicated but not returned (documented as kept
+   * for compatibility: the duplicate stays open). */
+  if (lpTargetHandle != NULL)
+    *lpTargetHandle = dup;
   return TRUE;
 }
 

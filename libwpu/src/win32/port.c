@@ -60,7 +60,11 @@ void wpu__port_abandon(wpu_kobject *o) {
   wpu_port *p = (wpu_port *)o;
   wpu_plat_mutex_lock(p->mu);
   p->abandoned = 1;
-  for (wpu_port_waiter *w = p->waiters; w != NULL; w = w->next) {
+  /* A woken waiter may return at once, its record (on its stack) with it:
+   * read the link before the wake. */
+  wpu_port_waiter *next;
+  for (wpu_port_waiter *w = p->waiters; w != NULL; w = next) {
+    next = w->next;
     w->abandoned = 1;
     wpu__thread_wake(w->thread);
   }
@@ -148,8 +152,7 @@ static ULONG port_take(wpu_port *p, wpu_packet *out, ULONG max,
   }
   if (alertable && wpu__thread_apc_pending(self)) {
     wpu_plat_mutex_unlock(p->mu);
-    wpu__thread_run_apcs(self);
-    *err = WAIT_IO_COMPLETION;
+    *err = WAIT_IO_COMPLETION; /* the caller runs the APCs */
     return 0;
   }
   if (timeout_ms == 0) {
@@ -187,10 +190,9 @@ static ULONG port_take(wpu_port *p, wpu_packet *out, ULONG max,
     return me.got;
   if (me.abandoned)
     *err = ERROR_ABANDONED_WAIT_0;
-  else if (why == 2) {
-    wpu__thread_run_apcs(self);
-    *err = WAIT_IO_COMPLETION;
-  } else
+  else if (why == 2)
+    *err = WAIT_IO_COMPLETION; /* the caller runs the APCs */
+  else
     *err = WAIT_TIMEOUT;
   return 0;
 }
@@ -337,6 +339,9 @@ BOOL WINAPI GetQueuedCompletionStatusEx(
   if (pk != stack_pk)
     free(pk);
   if (n == 0) {
+    /* APCs run last, with nothing held: one may call ExitThread. */
+    if (err == WAIT_IO_COMPLETION)
+      wpu__thread_run_apcs(wpu__thread_self());
     SetLastError(err);
     return FALSE;
   }

@@ -155,8 +155,7 @@ static DWORD wait_objects(wpu_wait *w, DWORD timeout_ms, BOOL alertable) {
   }
   if (alertable && wpu__thread_apc_pending(self)) {
     wpu__dispatch_unlock();
-    wpu__thread_run_apcs(self);
-    return WAIT_IO_COMPLETION;
+    return WAIT_IO_COMPLETION; /* the caller runs the APCs */
   }
   if (timeout_ms == 0) {
     wpu__dispatch_unlock();
@@ -185,11 +184,7 @@ static DWORD wait_objects(wpu_wait *w, DWORD timeout_ms, BOOL alertable) {
   }
   if (idx >= 0)
     return WAIT_OBJECT_0 + (DWORD)idx;
-  if (why == 2) {
-    wpu__thread_run_apcs(self);
-    return WAIT_IO_COMPLETION;
-  }
-  return WAIT_TIMEOUT;
+  return why == 2 ? WAIT_IO_COMPLETION : WAIT_TIMEOUT;
 }
 
 static void unref_all(wpu_waitable **objs, DWORD n) {
@@ -232,6 +227,10 @@ DWORD WINAPI WaitForMultipleObjectsEx(DWORD nCount, const HANDLE *lpHandles,
         }
   DWORD rc = wait_objects(w, dwMilliseconds, bAlertable);
   unref_all(w->objects, w->count);
+  /* APCs run last, with nothing held: one may end the thread (ExitThread)
+   * and never come back. */
+  if (rc == WAIT_IO_COMPLETION)
+    wpu__thread_run_apcs(self);
   return rc;
 }
 
