@@ -1,0 +1,750 @@
+/* memnet.c: memnet's startup and cleanup, the socket table, the socket
+ * lifecycle (WSPSocket, WSPCloseSocket), options, ioctls, socket names and
+ * the proc table. memnet_internal.h says how the files share the work.
+ *
+ * memnet is written as Windows provider source: winsock2.h, ws2spi.h,
+ * ws2tcpip.h, kernel32 critical sections and events, the upcall table, and
+ * libwpu's wpu_ifs_* functions standing in for the kernel's file objects.
+ *
+ * Not supported (the call fails with the error given, or as said):
+ * - WSPDuplicateSocket, WSPJoinLeaf, WSPGetQOSByName, QOS in WSPConnect,
+ *   connect/disconnect data: WSAEOPNOTSUPP (disconnect data:
+ *   WSAENOPROTOOPT); socket groups (g != 0): WSAEINVAL.
+ * - Out-of-band data (MSG_OOB): WSAEOPNOTSUPP; MSG_WAITALL only on blocking,
+ *   non-overlapped stream receives (elsewhere WSAEOPNOTSUPP).
+ * - Winsock 1.1 blocking hooks: blocking calls never call them;
+ *   WSPCancelBlockingCall fails with WSAEINVAL.
+ * - Addresses other than 127.0.0.0/8, ::1 and the wildcards
+ *   (WSAEADDRNOTAVAIL on bind, WSAENETUNREACH on connect/sendto); dual-stack
+ *   (IPv4-mapped) sockets, scope ids (ignored), broadcast and multicast.
+ * - SO_RCVBUF/SO_SNDBUF are kept and reported but the stream window is
+ *   fixed (64 KiB per direction); SO_RCVBUF bounds a datagram queue.
+ *   SO_LINGER {1, n > 0} closes gracefully at once; SO_EXCLUSIVEADDRUSE
+ *   and the other options not listed in getsockopt: WSAENOPROTOOPT.
+ * - No ICMP: datagrams to a port nobody has bound are dropped silently.
+ * - Extension functions: AcceptEx, ConnectEx, GetAcceptExSockaddrs and
+ *   DisconnectEx (memnet_ext.c); TransmitFile, TransmitPackets, WSARecvMsg,
+ *   WSASendMsg, WSAPoll and RIO: WSAEINVAL from
+ *   SIO_GET_EXTENSION_FUNCTION_POINTER.
+ * - WSPCleanup while another thread is inside a memnet call.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "memnet_internal.h"
+
+mn_provider mn;
+
+/* Serialises startup and cleanup (the critical section's own life). */
+static volatile LONG mn_guard;
+
+const GUID fws2_memnet_provider_id = {
+    0xf24026d6, 0x5a69, 0x4f96, {0x9b, 0x4f, 0xde, 0x64, 0x2e, 0x43, 0x3e,
+                                 0x04}};
+
+const WCHAR fws2_memnet_path[] = L"%SystemRoot%\\system32\\fws2_memnet.dll";
+
+static void guard_enter(void) {
+  while (InterlockedCompareExchange(&mn_guard, 1, 0) != 0)
+    Sleep(0);
+}
+
+static void guard_leave(void) {
+  InterlockedExchange(&mn_guard, 0);
+}
+
+static BOOL started(void) {
+  return InterlockedCompareExchange(&mn.startups, 0, 0) > 0;
+}
+
+/* ---- The socket table ---- */
+
+mn_socket *mn_find(SOCKET h) {
+  DWORD_PTR ctx = 0;
+  int e;
+  if (h == INVALID_SOCKET || wpu_ifs_handle_context(h, &ctx, &e) != 0)
+    return NULL;
+  if (ctx == 0 || ctx >= mn.nslots)
+    return NULL; /* another base provider's IFS handle */
+  mn_socket *s = mn.slots[ctx];
+  return s != NULL && s->handle == h && !s->closed ? s : NULL;
+}
+
+mn_socket *mn_enter(SOCKET h, LPINT err) {
+  if (!started()) {
+    *err = WSANOTINITIALISED;
+    return NULL;
+  }
+  EnterCriticalSection(&mn.lock);
+  mn_socket *s = mn_find(h);
+  if (s == NULL) {
+    LeaveCriticalSection(&mn.lock);
+    *err = WSAENOTSOCK;
+    return NULL;
+  }
+  s->refs++;
+  return s;
+}
+
+void mn_leave(mn_socket *s) {
+  mn_socket_release(s);
+  LeaveCriticalSection(&mn.lock);
+}
+
+static DWORD slot_alloc(mn_socket *s) {
+  if (mn.nfree == 0) {
+    DWORD n = mn.nslots == 0 ? 16 : mn.nslots * 2;
+    mn_socket **slots = realloc(mn.slots, n * sizeof *slots);
+    if (slots == NULL)
+      return 0;
+    mn.slots = slots;
+    DWORD *free_slots = realloc(mn.free_slots, n * sizeof *free_slots);
+    if (free_slots == NULL)
+      return 0;
+    mn.free_slots = free_slots;
+    DWORD first = mn.nslots == 0 ? 1 : mn.nslots;
+    for (DWORD i = n; i > first; i--) {
+      mn.slots[i - 1] = NULL;
+      mn.free_slots[mn.nfree++] = i - 1;
+    }
+    if (mn.nslots == 0)
+      mn.slots[0] = NULL;
+    mn.nslots = n;
+  }
+  DWORD i = mn.free_slots[--mn.nfree];
+  mn.slots[i] = s;
+  return i;
+}
+
+static void slot_free(DWORD i) {
+  mn.slots[i] = NULL;
+  mn.free_slots[mn.nfree++] = i;
+}
+
+mn_socket *mn_socket_new(int af, int type, int protocol,
+                         const WSAPROTOCOL_INFOW *info) {
+  mn_socket *s = calloc(1, sizeof *s);
+  if (s == NULL)
+    return NULL;
+  s->wake = CreateEventW(NULL, TRUE, FALSE, NULL);
+  if (s->wake == NULL) {
+    free(s);
+    return NULL;
+  }
+  s->handle = INVALID_SOCKET;
+  s->refs = 1;
+  s->af = af;
+  s->type = type;
+  s->protocol = protocol;
+  s->info = *info;
+  s->rcvbuf = MN_DEFAULT_BUF;
+  s->sndbuf = MN_DEFAULT_BUF;
+  s->state = MN_FRESH;
+  return s;
+}
+
+int mn_socket_register(mn_socket *s) {
+  DWORD slot = slot_alloc(s);
+  if (slot == 0)
+    return WSAENOBUFS;
+  int e = 0;
+  SOCKET h = wpu_ifs_handle_create(slot, &e);
+  if (h == INVALID_SOCKET) {
+    slot_free(slot);
+    return e;
+  }
+  if (mn.up.lpWPUModifyIFSHandle(s->info.dwCatalogEntryId, h, &e) ==
+      INVALID_SOCKET) {
+    int ignored;
+    wpu_ifs_handle_close(h, &ignored);
+    slot_free(slot);
+    return e;
+  }
+  s->handle = h;
+  s->slot = slot;
+  s->all_prev = NULL;
+  s->all_next = mn.all;
+  if (mn.all != NULL)
+    mn.all->all_prev = s;
+  mn.all = s;
+  return 0;
+}
+
+void mn_socket_release(mn_socket *s) {
+  if (--s->refs > 0)
+    return;
+  mn_dgram_free_queue(s);
+  free(s->ring);
+  CloseHandle(s->wake);
+  free(s);
+}
+
+void mn_socket_close(mn_socket *s) {
+  if (s->closed)
+    return;
+  s->closed = TRUE;
+  s->ev_mask = 0; /* no notification after closesocket */
+  s->as_hwnd = NULL;
+  s->ev_event = NULL;
+  /* Pending operations end while the handle still reaches its port. */
+  mn_opq_abort(&s->recvq, WSA_OPERATION_ABORTED);
+  mn_opq_abort(&s->sendq, WSA_OPERATION_ABORTED);
+  if (s->type == SOCK_STREAM)
+    mn_stream_close(s, s->linger.l_onoff && s->linger.l_linger == 0);
+  else
+    mn_dgram_free_queue(s);
+  int e;
+  wpu_ifs_handle_close(s->handle, &e);
+  slot_free(s->slot);
+  s->slot = 0;
+  if (s->all_prev != NULL)
+    s->all_prev->all_next = s->all_next;
+  else
+    mn.all = s->all_next;
+  if (s->all_next != NULL)
+    s->all_next->all_prev = s->all_prev;
+  s->all_prev = s->all_next = NULL;
+  mn_wake(s); /* blocked callers fail with WSAEINTR */
+  mn_socket_release(s);
+}
+
+/* ---- Startup and cleanup ---- */
+
+static const WSPPROC_TABLE mn_procs;
+
+static void copy_wide(WCHAR *dst, size_t cap, const WCHAR *src) {
+  size_t i = 0;
+  for (; i + 1 < cap && src[i] != 0; i++)
+    dst[i] = src[i];
+  dst[i] = 0;
+}
+
+int WSPAPI fws2_memnet_WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
+                                  LPWSAPROTOCOL_INFOW lpProtocolInfo,
+                                  WSPUPCALLTABLE UpcallTable,
+                                  LPWSPPROC_TABLE lpProcTable) {
+  if (LOBYTE(wVersionRequested) < 2)
+    return WSAVERNOTSUPPORTED;
+  if (lpWSPData == NULL || lpProtocolInfo == NULL || lpProcTable == NULL)
+    return WSAEFAULT;
+  guard_enter();
+  if (mn.startups == 0) {
+    memset(&mn, 0, sizeof mn);
+    InitializeCriticalSection(&mn.lock);
+    mn.up = UpcallTable;
+    mn.next_port = MN_EPHEMERAL_FIRST;
+  }
+  InterlockedIncrement(&mn.startups);
+  guard_leave();
+  lpWSPData->wVersion = MAKEWORD(2, 2);
+  lpWSPData->wHighVersion = MAKEWORD(2, 2);
+  copy_wide(lpWSPData->szDescription,
+            sizeof lpWSPData->szDescription / sizeof(WCHAR),
+            L"memnet in-memory base provider");
+  *lpProcTable = mn_procs;
+  return 0;
+}
+
+static int WSPAPI mn_WSPCleanup(LPINT err) {
+  guard_enter();
+  if (mn.startups == 0) {
+    guard_leave();
+    *err = WSANOTINITIALISED;
+    return SOCKET_ERROR;
+  }
+  if (InterlockedDecrement(&mn.startups) == 0) {
+    EnterCriticalSection(&mn.lock);
+    while (mn.all != NULL)
+      mn_socket_close(mn.all);
+    LeaveCriticalSection(&mn.lock);
+    DeleteCriticalSection(&mn.lock);
+    free(mn.slots);
+    free(mn.free_slots);
+    mn.slots = NULL;
+    mn.free_slots = NULL;
+    mn.nslots = mn.nfree = 0;
+  }
+  guard_leave();
+  return 0;
+}
+
+/* ---- WSPSocket and WSPCloseSocket ---- */
+
+static SOCKET WSPAPI mn_WSPSocket(int af, int type, int protocol,
+                                  LPWSAPROTOCOL_INFOW info, GROUP g,
+                                  DWORD flags, LPINT err) {
+  if (!started()) {
+    *err = WSANOTINITIALISED;
+    return INVALID_SOCKET;
+  }
+  if (info == NULL) {
+    *err = WSAEINVAL;
+    return INVALID_SOCKET;
+  }
+  if (af == FROM_PROTOCOL_INFO || af == 0)
+    af = info->iAddressFamily;
+  if (type == FROM_PROTOCOL_INFO || type == 0)
+    type = info->iSocketType;
+  if (protocol == FROM_PROTOCOL_INFO)
+    protocol = info->iProtocol;
+  if (af != AF_INET && af != AF_INET6) {
+    *err = WSAEAFNOSUPPORT;
+    return INVALID_SOCKET;
+  }
+  if (type != SOCK_STREAM && type != SOCK_DGRAM) {
+    *err = WSAESOCKTNOSUPPORT;
+    return INVALID_SOCKET;
+  }
+  int proto = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+  if (protocol == 0)
+    protocol = proto;
+  if (protocol != proto) {
+    *err = WSAEPROTONOSUPPORT;
+    return INVALID_SOCKET;
+  }
+  if (g != 0 || (flags & (WSA_FLAG_MULTIPOINT_C_ROOT | WSA_FLAG_MULTIPOINT_C_LEAF |
+                          WSA_FLAG_MULTIPOINT_D_ROOT |
+                          WSA_FLAG_MULTIPOINT_D_LEAF))) {
+    *err = WSAEINVAL;
+    return INVALID_SOCKET;
+  }
+  EnterCriticalSection(&mn.lock);
+  mn_socket *s = mn_socket_new(af, type, protocol, info);
+  int e = s == NULL ? WSAENOBUFS : mn_socket_register(s);
+  SOCKET h = INVALID_SOCKET;
+  if (e == 0)
+    h = s->handle;
+  else if (s != NULL)
+    mn_socket_release(s);
+  LeaveCriticalSection(&mn.lock);
+  if (e != 0)
+    *err = e;
+  return h;
+}
+
+static int WSPAPI mn_WSPCloseSocket(SOCKET h, LPINT err) {
+  mn_socket *s = mn_enter(h, err);
+  if (s == NULL)
+    return SOCKET_ERROR;
+  mn_socket_close(s);
+  mn_leave(s);
+  return 0;
+}
+
+/* ---- Options ---- */
+
+static int get_int(char *optval, LPINT optlen, int value) {
+  if (optval == NULL || optlen == NULL || *optlen < (int)sizeof(int))
+    return WSAEFAULT;
+  memcpy(optval, &value, sizeof value);
+  *optlen = sizeof value;
+  return 0;
+}
+
+static int get_sockopt(mn_socket *s, int level, int name, char *optval,
+                       LPINT optlen) {
+  BOOL stream = s->type == SOCK_STREAM;
+  if (level == IPPROTO_TCP) {
+    if (!stream)
+      return WSAENOPROTOOPT;
+    if (name == TCP_NODELAY)
+      return get_int(optval, optlen, s->nodelay);
+    return WSAENOPROTOOPT;
+  }
+  if (level != SOL_SOCKET)
+    return WSAEINVAL;
+  switch (name) {
+  case SO_TYPE:
+    return get_int(optval, optlen, s->type);
+  case SO_PROTOCOL_INFOW:
+    if (optval == NULL || optlen == NULL ||
+        *optlen < (int)sizeof(WSAPROTOCOL_INFOW))
+      return WSAEFAULT;
+    memcpy(optval, &s->info, sizeof s->info);
+    *optlen = sizeof s->info;
+    return 0;
+  case SO_RCVBUF:
+    return get_int(optval, optlen, s->rcvbuf);
+  case SO_SNDBUF:
+    return get_int(optval, optlen, s->sndbuf);
+  case SO_RCVTIMEO:
+    return get_int(optval, optlen, (int)s->rcvtimeo);
+  case SO_SNDTIMEO:
+    return get_int(optval, optlen, (int)s->sndtimeo);
+  case SO_REUSEADDR:
+    return get_int(optval, optlen, s->reuseaddr);
+  case SO_KEEPALIVE:
+    return get_int(optval, optlen, s->keepalive);
+  case SO_BROADCAST:
+    return get_int(optval, optlen, s->broadcast);
+  case SO_OOBINLINE:
+    return get_int(optval, optlen, s->oobinline);
+  case SO_DEBUG:
+    return get_int(optval, optlen, s->debug);
+  case SO_DONTROUTE:
+    return get_int(optval, optlen, s->dontroute);
+  case SO_ACCEPTCONN:
+    return get_int(optval, optlen, s->state == MN_LISTENING);
+  case SO_CONDITIONAL_ACCEPT:
+    return get_int(optval, optlen, s->conditional);
+  case SO_EXCLUSIVEADDRUSE:
+    return get_int(optval, optlen, FALSE);
+  case SO_ERROR: {
+    int e = get_int(optval, optlen, s->so_error);
+    if (e == 0)
+      s->so_error = 0;
+    return e;
+  }
+  case SO_MAX_MSG_SIZE:
+    return get_int(optval, optlen, stream ? -1 : (int)MN_DGRAM_MAX);
+  case SO_LINGER:
+    if (!stream)
+      return WSAENOPROTOOPT;
+    if (optval == NULL || optlen == NULL || *optlen < (int)sizeof(LINGER))
+      return WSAEFAULT;
+    memcpy(optval, &s->linger, sizeof s->linger);
+    *optlen = sizeof s->linger;
+    return 0;
+  case SO_DONTLINGER:
+    if (!stream)
+      return WSAENOPROTOOPT;
+    return get_int(optval, optlen, !s->linger.l_onoff);
+  default:
+    return WSAENOPROTOOPT;
+  }
+}
+
+static int WSPAPI mn_WSPGetSockOpt(SOCKET h, int level, int name,
+                                   char *optval, LPINT optlen, LPINT err) {
+  mn_socket *s = mn_enter(h, err);
+  if (s == NULL)
+    return SOCKET_ERROR;
+  int e = get_sockopt(s, level, name, optval, optlen);
+  mn_leave(s);
+  if (e != 0) {
+    *err = e;
+    return SOCKET_ERROR;
+  }
+  return 0;
+}
+
+static int set_sockopt(mn_socket *s, int level, int name, const char *optval,
+                       int optlen) {
+  BOOL stream = s->type == SOCK_STREAM;
+  int v = 0;
+  if (level != IPPROTO_TCP && level != SOL_SOCKET)
+    return WSAEINVAL;
+  if (name == SO_LINGER && level == SOL_SOCKET) {
+    if (!stream)
+      return WSAENOPROTOOPT;
+    if (optval == NULL || optlen < (int)sizeof(LINGER))
+      return WSAEFAULT;
+    memcpy(&s->linger, optval, sizeof s->linger);
+    return 0;
+  }
+  if (name == SO_UPDATE_ACCEPT_CONTEXT || name == SO_UPDATE_CONNECT_CONTEXT)
+    return 0; /* AcceptEx/ConnectEx sockets are complete already */
+  if (optval == NULL || optlen < (int)sizeof(int))
+    return WSAEFAULT;
+  memcpy(&v, optval, sizeof v);
+  if (level == IPPROTO_TCP) {
+    if (!stream || name != TCP_NODELAY)
+      return WSAENOPROTOOPT;
+    s->nodelay = v != 0;
+    return 0;
+  }
+  switch (name) {
+  case SO_RCVBUF:
+    if (v < 0)
+      return WSAEINVAL;
+    s->rcvbuf = v;
+    return 0;
+  case SO_SNDBUF:
+    if (v < 0)
+      return WSAEINVAL;
+    s->sndbuf = v;
+    return 0;
+  case SO_RCVTIMEO:
+    s->rcvtimeo = (DWORD)v;
+    return 0;
+  case SO_SNDTIMEO:
+    s->sndtimeo = (DWORD)v;
+    return 0;
+  case SO_REUSEADDR:
+    s->reuseaddr = v != 0;
+    return 0;
+  case SO_KEEPALIVE:
+    if (!stream)
+      return WSAENOPROTOOPT;
+    s->keepalive = v != 0;
+    return 0;
+  case SO_BROADCAST:
+    if (stream)
+      return WSAENOPROTOOPT;
+    s->broadcast = v != 0;
+    return 0;
+  case SO_OOBINLINE:
+    if (!stream)
+      return WSAENOPROTOOPT;
+    s->oobinline = v != 0;
+    return 0;
+  case SO_DEBUG:
+    s->debug = v != 0;
+    return 0;
+  case SO_DONTROUTE:
+    s->dontroute = v != 0;
+    return 0;
+  case SO_DONTLINGER:
+    if (!stream)
+      return WSAENOPROTOOPT;
+    s->linger.l_onoff = v == 0;
+    return 0;
+  case SO_CONDITIONAL_ACCEPT:
+    if (!stream)
+      return WSAENOPROTOOPT;
+    if (s->state == MN_LISTENING)
+      return WSAEINVAL;
+    s->conditional = v != 0;
+    return 0;
+  default:
+    return WSAENOPROTOOPT;
+  }
+}
+
+static int WSPAPI mn_WSPSetSockOpt(SOCKET h, int level, int name,
+                                   const char *optval, int optlen, LPINT err) {
+  mn_socket *s = mn_enter(h, err);
+  if (s == NULL)
+    return SOCKET_ERROR;
+  int e = set_sockopt(s, level, name, optval, optlen);
+  mn_leave(s);
+  if (e != 0) {
+    *err = e;
+    return SOCKET_ERROR;
+  }
+  return 0;
+}
+
+/* ---- WSPIoctl ---- */
+
+static int ioctl_out(LPVOID out, DWORD outlen, const void *value, DWORD size,
+                     DWORD *bytes) {
+  if (out == NULL || outlen < size)
+    return WSAEFAULT;
+  memcpy(out, value, size);
+  *bytes = size;
+  return 0;
+}
+
+static int do_ioctl(mn_socket *s, DWORD code, LPVOID in, DWORD inlen,
+                    LPVOID out, DWORD outlen, DWORD *bytes) {
+  u_long v;
+  switch (code) {
+  case FIONBIO:
+    if (in == NULL || inlen < sizeof(u_long))
+      return WSAEFAULT;
+    memcpy(&v, in, sizeof v);
+    if (v == 0 && (s->ev_mask != 0 || s->ev_event != NULL ||
+                   s->as_hwnd != NULL))
+      return WSAEINVAL; /* WSPEventSelect/WSPAsyncSelect in force */
+    s->nonblocking = v != 0;
+    return 0;
+  case FIONREAD:
+    v = s->type == SOCK_STREAM ? s->ring_len : mn_dgram_queued_bytes(s);
+    return ioctl_out(out, outlen, &v, sizeof v, bytes);
+  case SIOCATMARK:
+    v = TRUE; /* no out-of-band data, ever */
+    return ioctl_out(out, outlen, &v, sizeof v, bytes);
+  case SIO_GET_EXTENSION_FUNCTION_POINTER: {
+    if (in == NULL || inlen < sizeof(GUID) || out == NULL ||
+        outlen < sizeof(void *))
+      return WSAEFAULT;
+    GUID guid;
+    memcpy(&guid, in, sizeof guid);
+    void *fn = mn_extension(&guid);
+    if (fn == NULL)
+      return WSAEINVAL;
+    return ioctl_out(out, outlen, &fn, sizeof fn, bytes);
+  }
+  case SIO_BASE_HANDLE:
+  case SIO_BSP_HANDLE:
+  case SIO_BSP_HANDLE_SELECT:
+  case SIO_BSP_HANDLE_POLL:
+    return ioctl_out(out, outlen, &s->handle, sizeof s->handle, bytes);
+  default:
+    return WSAEINVAL;
+  }
+}
+
+static int WSPAPI mn_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD inlen,
+                              LPVOID out, DWORD outlen, LPDWORD returned,
+                              LPWSAOVERLAPPED ov,
+                              LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                              LPWSATHREADID thread, LPINT err) {
+  mn_socket *s = mn_enter(h, err);
+  if (s == NULL)
+    return SOCKET_ERROR;
+  int e = 0;
+  DWORD bytes = 0;
+  mn_notify n;
+  if (ov == NULL && returned == NULL)
+    e = WSAEFAULT;
+  else if (ov != NULL && routine != NULL && thread == NULL)
+    e = WSAEFAULT;
+  else
+    e = do_ioctl(s, code, in, inlen, out, outlen, &bytes);
+  if (e == 0 && returned != NULL)
+    *returned = bytes;
+  /* Completed at once, and notified as Windows does without
+   * skip-on-success. */
+  if (e == 0 && ov != NULL && mn_notify_begin(&n, h, ov, routine, thread) == 0)
+    mn_notify_complete(&n, 0, bytes, 0);
+  mn_leave(s);
+  if (e != 0) {
+    *err = e;
+    return SOCKET_ERROR;
+  }
+  return 0;
+}
+
+/* ---- Names ---- */
+
+static int WSPAPI mn_WSPGetSockName(SOCKET h, struct sockaddr *name,
+                                    LPINT namelen, LPINT err) {
+  mn_socket *s = mn_enter(h, err);
+  if (s == NULL)
+    return SOCKET_ERROR;
+  int e = !s->bound ? WSAEINVAL : mn_addr_copy_out(&s->local, name, namelen);
+  mn_leave(s);
+  if (e != 0) {
+    *err = e;
+    return SOCKET_ERROR;
+  }
+  return 0;
+}
+
+static int WSPAPI mn_WSPGetPeerName(SOCKET h, struct sockaddr *name,
+                                    LPINT namelen, LPINT err) {
+  mn_socket *s = mn_enter(h, err);
+  if (s == NULL)
+    return SOCKET_ERROR;
+  int e = s->state != MN_CONNECTED ? WSAENOTCONN
+                                   : mn_addr_copy_out(&s->remote, name,
+                                                      namelen);
+  mn_leave(s);
+  if (e != 0) {
+    *err = e;
+    return SOCKET_ERROR;
+  }
+  return 0;
+}
+
+/* ---- Not supported ---- */
+
+static int WSPAPI mn_WSPDuplicateSocket(SOCKET h, DWORD pid,
+                                        LPWSAPROTOCOL_INFOW info, LPINT err) {
+  (void)pid, (void)info;
+  mn_socket *s = mn_enter(h, err);
+  if (s == NULL)
+    return SOCKET_ERROR;
+  mn_leave(s);
+  *err = WSAEOPNOTSUPP;
+  return SOCKET_ERROR;
+}
+
+static SOCKET WSPAPI mn_WSPJoinLeaf(SOCKET h, const struct sockaddr *name,
+                                    int namelen, LPWSABUF caller,
+                                    LPWSABUF callee, LPQOS sqos, LPQOS gqos,
+                                    DWORD flags, LPINT err) {
+  (void)name, (void)namelen, (void)caller, (void)callee, (void)sqos,
+      (void)gqos, (void)flags;
+  mn_socket *s = mn_enter(h, err);
+  if (s == NULL)
+    return INVALID_SOCKET;
+  mn_leave(s);
+  *err = WSAEOPNOTSUPP;
+  return INVALID_SOCKET;
+}
+
+static BOOL WSPAPI mn_WSPGetQOSByName(SOCKET h, LPWSABUF name, LPQOS qos,
+                                      LPINT err) {
+  (void)name, (void)qos;
+  mn_socket *s = mn_enter(h, err);
+  if (s == NULL)
+    return FALSE;
+  mn_leave(s);
+  *err = WSAEOPNOTSUPP;
+  return FALSE;
+}
+
+static int WSPAPI mn_WSPCancelBlockingCall(LPINT err) {
+  *err = WSAEINVAL; /* no Winsock 1.1 blocking call in progress, ever */
+  return SOCKET_ERROR;
+}
+
+/* ---- The catalog entry and the proc table ---- */
+
+int fws2_memnet_protocol_info(int af, int type, LPWSAPROTOCOL_INFOW info) {
+  if ((af != AF_INET && af != AF_INET6) ||
+      (type != SOCK_STREAM && type != SOCK_DGRAM) || info == NULL)
+    return WSAEINVAL;
+  BOOL stream = type == SOCK_STREAM;
+  memset(info, 0, sizeof *info);
+  info->dwServiceFlags1 =
+      XP1_IFS_HANDLES |
+      (stream ? XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER |
+                    XP1_GRACEFUL_CLOSE
+              : XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED);
+  info->dwProviderFlags = PFL_MATCHES_PROTOCOL_ZERO;
+  info->ProviderId = fws2_memnet_provider_id;
+  info->ProtocolChain.ChainLen = BASE_PROTOCOL;
+  info->iVersion = 2;
+  info->iAddressFamily = af;
+  info->iMaxSockAddr = mn_addr_len(af);
+  info->iMinSockAddr = mn_addr_len(af);
+  info->iSocketType = type;
+  info->iProtocol = stream ? IPPROTO_TCP : IPPROTO_UDP;
+  info->iNetworkByteOrder = BIGENDIAN;
+  info->iSecurityScheme = SECURITY_PROTOCOL_NONE;
+  info->dwMessageSize = stream ? 0 : MN_DGRAM_MAX;
+  const WCHAR *name =
+      af == AF_INET ? (stream ? L"memnet TCP/IPv4" : L"memnet UDP/IPv4")
+                    : (stream ? L"memnet TCP/IPv6" : L"memnet UDP/IPv6");
+  copy_wide(info->szProtocol, WSAPROTOCOL_LEN + 1, name);
+  return 0;
+}
+
+static const WSPPROC_TABLE mn_procs = {
+    mn_WSPAccept,
+    mn_WSPAddressToString,
+    mn_WSPAsyncSelect,
+    mn_WSPBind,
+    mn_WSPCancelBlockingCall,
+    mn_WSPCleanup,
+    mn_WSPCloseSocket,
+    mn_WSPConnect,
+    mn_WSPDuplicateSocket,
+    mn_WSPEnumNetworkEvents,
+    mn_WSPEventSelect,
+    mn_WSPGetOverlappedResult,
+    mn_WSPGetPeerName,
+    mn_WSPGetSockName,
+    mn_WSPGetSockOpt,
+    mn_WSPGetQOSByName,
+    mn_WSPIoctl,
+    mn_WSPJoinLeaf,
+    mn_WSPListen,
+    mn_WSPRecv,
+    mn_WSPRecvDisconnect,
+    mn_WSPRecvFrom,
+    /* mingw-w64 declares the timeout as `const PTIMEVAL`: the cast serves
+     * both declarations. */
+    (LPWSPSELECT)mn_WSPSelect,
+    mn_WSPSend,
+    mn_WSPSendDisconnect,
+    mn_WSPSendTo,
+    mn_WSPSetSockOpt,
+    mn_WSPShutdown,
+    mn_WSPSocket,
+    mn_WSPStringToAddress,
+};

@@ -1,0 +1,370 @@
+/* memnet_internal.h: what the memnet files share (internal).
+ *
+ * memnet is one provider-wide critical section (mn.lock) over plain data:
+ * every entry point takes it, finds its socket through the IFS handle's
+ * context (an index into mn.slots, checked against the handle so that a
+ * foreign handle is WSAENOTSOCK), and keeps it until it returns, except
+ * while blocked in mn_wait (the socket is pinned by a reference then).
+ * Completions (wpu_ifs_complete_overlapped, WPUQueueApc), event signals and
+ * messages are issued under the lock; none of them calls back into memnet.
+ *
+ * Files: memnet.c (startup, the socket table, socket lifecycle, options,
+ * ioctls, the proc table), memnet_addr.c (addresses, binding, address
+ * strings), memnet_io.c (waiting, overlapped completion, the send/recv
+ * entry points, WSPGetOverlappedResult), memnet_events.c (network events,
+ * WSPEventSelect, WSPAsyncSelect, WSPSelect), memnet_stream.c (listen,
+ * connect, accept, stream data, shutdown and close), memnet_dgram.c
+ * (datagrams), memnet_ext.c (AcceptEx, ConnectEx, GetAcceptExSockaddrs).
+ */
+#ifndef FWS2_MEMNET_INTERNAL_H
+#define FWS2_MEMNET_INTERNAL_H
+
+#include <winsock2.h>
+#include <ws2spi.h>
+#include <ws2tcpip.h>
+#include <mswsock.h>
+
+#include <wpu/sockets.h>
+
+#include <fws2/memnet.h>
+
+#ifndef FD_ALL_EVENTS
+#define FD_ALL_EVENTS ((1 << FD_MAX_EVENTS) - 1)
+#endif
+#ifndef SIO_BSP_HANDLE
+#define SIO_BSP_HANDLE _WSAIOR(IOC_WS2, 27)
+#endif
+#ifndef SIO_BSP_HANDLE_SELECT
+#define SIO_BSP_HANDLE_SELECT _WSAIOR(IOC_WS2, 28)
+#endif
+#ifndef SIO_BSP_HANDLE_POLL
+#define SIO_BSP_HANDLE_POLL _WSAIOR(IOC_WS2, 29)
+#endif
+#ifndef SIO_BASE_HANDLE
+#define SIO_BASE_HANDLE _WSAIOR(IOC_WS2, 34)
+#endif
+
+/* Bytes in flight per stream direction (the receiver's window). */
+#define MN_WINDOW 65536u
+/* Largest datagram (IPv4 UDP's limit, used for both families). */
+#define MN_DGRAM_MAX 65507u
+/* Default SO_RCVBUF/SO_SNDBUF; SO_RCVBUF bounds a datagram queue. */
+#define MN_DEFAULT_BUF 65536
+/* Most datagrams queued on one socket, whatever their size. */
+#define MN_DGRAM_QUEUE_MAX 1024u
+/* First ephemeral port (IANA range, as Windows since Vista). */
+#define MN_EPHEMERAL_FIRST 49152
+/* An NTSTATUS carrying a Win32 error (FACILITY_NTWIN32), for Internal. */
+#define MN_STATUS(e) ((e) == 0 ? 0 : (0xC0070000u | ((e)&0xffffu)))
+
+typedef union mn_addr {
+  struct sockaddr sa;
+  struct sockaddr_in in4;
+  struct sockaddr_in6 in6;
+} mn_addr;
+
+typedef struct mn_socket mn_socket;
+
+/* How an overlapped request reports its completion (kept from submission:
+ * the caller's WSATHREADID is copied, as it may not outlive the call). */
+typedef struct mn_notify {
+  SOCKET handle;
+  LPWSAOVERLAPPED ov;
+  LPWSAOVERLAPPED_COMPLETION_ROUTINE routine;
+  WSATHREADID thread;
+} mn_notify;
+
+/* A pending overlapped send or receive. */
+typedef struct mn_op {
+  struct mn_op *next;
+  mn_notify note;
+  DWORD flags;           /* receive: the caller's flags (MSG_PEEK) */
+  struct sockaddr *from; /* receive: where the source goes, or NULL */
+  LPINT fromlen;
+  DWORD total; /* send: bytes in the buffers */
+  DWORD done;  /* send: bytes moved so far */
+  DWORD nbufs;
+  WSABUF bufs[]; /* the caller's array, copied */
+} mn_op;
+
+typedef struct mn_opq {
+  mn_op *head, *tail;
+} mn_opq;
+
+typedef struct mn_dgram {
+  struct mn_dgram *next;
+  mn_addr from;
+  DWORD len;
+  char data[];
+} mn_dgram;
+
+/* A thread blocked on a socket (a select waits on several). */
+typedef struct mn_waiter {
+  struct mn_waiter *next, *prev;
+  HANDLE event;
+  BOOL linked;
+} mn_waiter;
+
+typedef enum mn_state {
+  MN_FRESH,      /* neither listening nor connected */
+  MN_LISTENING,  /* stream */
+  MN_CONNECTING, /* stream: waiting for a conditional accept's decision */
+  MN_CONNECTED   /* stream: connected; datagram: has a default peer */
+} mn_state;
+
+struct mn_socket {
+  SOCKET handle; /* INVALID_SOCKET: a connection not accepted yet */
+  DWORD slot;    /* index in mn.slots, 0 when none */
+  int refs;      /* the table's, and one per call using the socket */
+  int af, type, protocol;
+  WSAPROTOCOL_INFOW info;
+  BOOL closed;
+  BOOL nonblocking;
+  HANDLE wake;    /* the socket's own event, for its first waiter */
+  BOOL wake_busy; /* a waiter is using it */
+  mn_waiter *waiters;
+  mn_socket *all_prev, *all_next; /* every socket that has a handle */
+
+  BOOL bound;
+  BOOL accepted; /* shares its listener's port: not a binding */
+  mn_addr local, remote;
+  mn_state state;
+
+  /* Stream connection. */
+  mn_socket *peer; /* the other end, while it is open */
+  char *ring;      /* bytes from the peer, MN_WINDOW of them */
+  DWORD ring_head, ring_len;
+  BOOL fin;       /* the peer has sent its last byte */
+  BOOL peer_gone; /* the peer closed: sends fail with WSAECONNRESET */
+  int conn_error; /* the connection was reset: everything fails */
+  BOOL shut_send, shut_recv;
+  BOOL connect_failed; /* the last connect failed (select's except set) */
+  int connect_error;   /* and why */
+  BOOL connect_event;  /* an FD_CONNECT to record */
+  int connect_event_error;
+  BOOL close_recorded; /* FD_CLOSE recorded already */
+  BOOL write_wanted;   /* FD_WRITE to record once writable */
+
+  /* Listening: connections not accepted yet, oldest first. */
+  int backlog;
+  mn_socket *q_head, *q_tail;
+  int q_len;
+  mn_socket *q_next;   /* a queued connection: the next one */
+  mn_socket *listener; /* a queued connection: whose queue holds it */
+  BOOL conditional;    /* SO_CONDITIONAL_ACCEPT */
+
+  /* Datagrams received, oldest first. */
+  mn_dgram *dq_head, *dq_tail;
+  DWORD dq_bytes, dq_count;
+
+  mn_opq recvq, sendq;
+
+  /* Network events (WSPEventSelect or WSPAsyncSelect, never both). */
+  LONG ev_mask;
+  WSAEVENT ev_event;
+  HWND as_hwnd;
+  UINT as_msg;
+  LONG net_events;
+  int net_errors[FD_MAX_EVENTS];
+  LONG disabled; /* recorded, waiting for the re-enabling call */
+
+  /* Options. */
+  BOOL reuseaddr, keepalive, broadcast, oobinline, nodelay, debug, dontroute;
+  LINGER linger;
+  int rcvbuf, sndbuf;
+  DWORD rcvtimeo, sndtimeo; /* ms, 0: none */
+  int so_error;
+};
+
+typedef struct mn_provider {
+  CRITICAL_SECTION lock;
+  LONG startups;
+  WSPUPCALLTABLE up;
+  mn_socket **slots; /* slot 0 is never used */
+  DWORD nslots;
+  DWORD *free_slots;
+  DWORD nfree;
+  mn_socket *all;
+  USHORT next_port;
+} mn_provider;
+
+extern mn_provider mn;
+
+/* ---- memnet.c ---- */
+
+/* Takes the lock and finds the socket of handle h, pinned. NULL (lock not
+ * held) with WSAENOTSOCK or WSANOTINITIALISED in *err. */
+mn_socket *mn_enter(SOCKET h, LPINT err);
+/* Unpins s (freeing it after its last reference) and leaves the lock. */
+void mn_leave(mn_socket *s);
+/* The socket of handle h, lock held, not pinned; NULL if not ours. */
+mn_socket *mn_find(SOCKET h);
+/* A new socket record (no handle yet), or NULL. */
+mn_socket *mn_socket_new(int af, int type, int protocol,
+                         const WSAPROTOCOL_INFOW *info);
+/* Gives s a handle registered under its catalog entry; 0 or an error. */
+int mn_socket_register(mn_socket *s);
+/* Drops one reference; frees s after the last. */
+void mn_socket_release(mn_socket *s);
+/* closesocket's work; reset: abortive close of a connection. */
+void mn_socket_close(mn_socket *s);
+
+/* ---- memnet_addr.c ---- */
+
+int mn_addr_len(int af);
+/* Checks name/namelen for socket s's family: 0, WSAEFAULT or
+ * WSAEAFNOSUPPORT. */
+int mn_addr_parse(const mn_socket *s, const struct sockaddr *name,
+                  int namelen, mn_addr *out);
+BOOL mn_addr_is_any(const mn_addr *a);
+BOOL mn_addr_is_loopback(const mn_addr *a);
+USHORT mn_addr_port(const mn_addr *a); /* host order */
+void mn_addr_set_port(mn_addr *a, USHORT port);
+BOOL mn_addr_same_ip(const mn_addr *a, const mn_addr *b);
+BOOL mn_addr_equal(const mn_addr *a, const mn_addr *b);
+void mn_addr_loopback(int af, USHORT port, mn_addr *out);
+/* Copies a to name/namelen: 0 or WSAEFAULT. */
+int mn_addr_copy_out(const mn_addr *a, struct sockaddr *name, LPINT namelen);
+/* Binds s to a (port 0: an ephemeral one): 0, WSAEADDRINUSE,
+ * WSAEADDRNOTAVAIL, WSAENOBUFS. */
+int mn_bind(mn_socket *s, const mn_addr *a);
+/* Binds an unbound s to the wildcard address and an ephemeral port. */
+int mn_autobind(mn_socket *s);
+/* The address s sends from: its own, with loopback for the wildcard. */
+void mn_source_addr(const mn_socket *s, mn_addr *out);
+/* Checks a destination (connect, sendto): 0, WSAEADDRNOTAVAIL or
+ * WSAENETUNREACH. */
+int mn_check_destination(const mn_addr *a);
+/* The listening stream socket for a, or NULL. */
+mn_socket *mn_find_listener(const mn_addr *a);
+/* The datagram socket bound to a, or NULL. */
+mn_socket *mn_find_dgram(const mn_addr *a);
+
+/* ---- memnet_io.c ---- */
+
+/* Waits for a change on s, lock held on entry and return (released while
+ * waiting). 0, WSAEINTR (s was closed) or WSAETIMEDOUT (timeout ms, 0 for
+ * none). */
+int mn_wait(mn_socket *s, DWORD timeout);
+/* Wakes every thread waiting on s. */
+void mn_wake(mn_socket *s);
+/* Something changed on s: wakes waiters, records network events. */
+void mn_changed(mn_socket *s);
+/* Links/unlinks a waiter on s (select uses them directly). */
+void mn_waiter_link(mn_socket *s, mn_waiter *w);
+void mn_waiter_unlink(mn_socket *s, mn_waiter *w);
+/* Starts an overlapped request: checks and fills n, marks ov in progress.
+ * 0 or WSAEFAULT (a routine without a thread id). */
+int mn_notify_begin(mn_notify *n, SOCKET h, LPWSAOVERLAPPED ov,
+                    LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                    LPWSATHREADID thread);
+/* Marks an accepted request in progress (begin does it too). */
+void mn_notify_start(const mn_notify *n);
+/* Completes it: results in the overlapped, then event/port or an APC. */
+void mn_notify_complete(const mn_notify *n, DWORD err, DWORD bytes,
+                        DWORD flags);
+mn_op *mn_op_new(const mn_notify *n, const WSABUF *bufs, DWORD nbufs);
+void mn_opq_push(mn_opq *q, mn_op *op);
+mn_op *mn_opq_pop(mn_opq *q);
+/* Completes every operation of q with err and frees them. */
+void mn_opq_abort(mn_opq *q, DWORD err);
+/* Sum of the buffer lengths, or WSAEFAULT in *err. */
+DWORD mn_bufs_total(const WSABUF *bufs, DWORD n, int *err);
+/* Copies up to len bytes of data into the buffers from offset at. */
+DWORD mn_bufs_put(const WSABUF *bufs, DWORD n, DWORD at, const char *data,
+                  DWORD len);
+/* Copies up to len bytes from the buffers, from offset at, into data. */
+DWORD mn_bufs_get(const WSABUF *bufs, DWORD n, DWORD at, char *data,
+                  DWORD len);
+
+/* ---- memnet_events.c ---- */
+
+/* Records the network events whose conditions hold and are enabled. */
+void mn_events_poll(mn_socket *s);
+/* The re-enabling functions: clears the events and polls again. */
+void mn_events_reenable(mn_socket *s, LONG events);
+BOOL mn_readable(const mn_socket *s);
+BOOL mn_writable(const mn_socket *s);
+
+/* ---- memnet_stream.c ---- */
+
+DWORD mn_ring_space(const mn_socket *s);
+/* Moves the peer's queued sends into s's ring and serves s's queued
+ * receives, then wakes both ends. */
+void mn_stream_flow(mn_socket *s);
+BOOL mn_stream_eof(const mn_socket *s);
+int mn_stream_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
+                   DWORD flags, const mn_notify *ovn);
+int mn_stream_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
+                   LPDWORD flags, const mn_notify *ovn);
+int mn_stream_connect(mn_socket *s, const mn_addr *to);
+/* Ends s's part in connections and queues (close). */
+void mn_stream_close(mn_socket *s, BOOL reset);
+/* Frees a queued connection that was never accepted. */
+void mn_embryo_drop(mn_socket *e);
+
+/* ---- memnet_dgram.c ---- */
+
+int mn_dgram_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
+                  DWORD flags, const mn_addr *to, const mn_notify *ovn);
+int mn_dgram_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
+                  LPDWORD flags, struct sockaddr *from, LPINT fromlen,
+                  const mn_notify *ovn);
+int mn_dgram_connect(mn_socket *s, const mn_addr *to);
+void mn_dgram_flow(mn_socket *s);
+void mn_dgram_free_queue(mn_socket *s);
+DWORD mn_dgram_queued_bytes(const mn_socket *s);
+
+/* ---- memnet_ext.c ---- */
+
+/* The extension function for guid, or NULL. */
+void *mn_extension(const GUID *guid);
+
+/* ---- the WSP entry points, across the files ---- */
+
+SOCKET WSPAPI mn_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
+                           LPCONDITIONPROC cond, DWORD_PTR data, LPINT err);
+INT WSPAPI mn_WSPAddressToString(LPSOCKADDR addr, DWORD len,
+                                 LPWSAPROTOCOL_INFOW info, LPWSTR str,
+                                 LPDWORD slen, LPINT err);
+int WSPAPI mn_WSPAsyncSelect(SOCKET s, HWND hwnd, unsigned int msg,
+                             LONG events, LPINT err);
+int WSPAPI mn_WSPBind(SOCKET s, const struct sockaddr *name, int namelen,
+                      LPINT err);
+int WSPAPI mn_WSPConnect(SOCKET s, const struct sockaddr *name, int namelen,
+                         LPWSABUF caller, LPWSABUF callee, LPQOS sqos,
+                         LPQOS gqos, LPINT err);
+int WSPAPI mn_WSPEnumNetworkEvents(SOCKET s, WSAEVENT ev,
+                                   LPWSANETWORKEVENTS out, LPINT err);
+int WSPAPI mn_WSPEventSelect(SOCKET s, WSAEVENT ev, LONG events, LPINT err);
+BOOL WSPAPI mn_WSPGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED ov,
+                                      LPDWORD bytes, BOOL wait, LPDWORD flags,
+                                      LPINT err);
+int WSPAPI mn_WSPListen(SOCKET s, int backlog, LPINT err);
+int WSPAPI mn_WSPRecv(SOCKET s, LPWSABUF bufs, DWORD n, LPDWORD got,
+                      LPDWORD flags, LPWSAOVERLAPPED ov,
+                      LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                      LPWSATHREADID thread, LPINT err);
+int WSPAPI mn_WSPRecvDisconnect(SOCKET s, LPWSABUF data, LPINT err);
+int WSPAPI mn_WSPRecvFrom(SOCKET s, LPWSABUF bufs, DWORD n, LPDWORD got,
+                          LPDWORD flags, struct sockaddr *from, LPINT fromlen,
+                          LPWSAOVERLAPPED ov,
+                          LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                          LPWSATHREADID thread, LPINT err);
+int WSPAPI mn_WSPSelect(int nfds, fd_set *r, fd_set *w, fd_set *x,
+                        const struct timeval *timeout, LPINT err);
+int WSPAPI mn_WSPSend(SOCKET s, LPWSABUF bufs, DWORD n, LPDWORD sent,
+                      DWORD flags, LPWSAOVERLAPPED ov,
+                      LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                      LPWSATHREADID thread, LPINT err);
+int WSPAPI mn_WSPSendDisconnect(SOCKET s, LPWSABUF data, LPINT err);
+int WSPAPI mn_WSPSendTo(SOCKET s, LPWSABUF bufs, DWORD n, LPDWORD sent,
+                        DWORD flags, const struct sockaddr *to, int tolen,
+                        LPWSAOVERLAPPED ov,
+                        LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
+                        LPWSATHREADID thread, LPINT err);
+int WSPAPI mn_WSPShutdown(SOCKET s, int how, LPINT err);
+INT WSPAPI mn_WSPStringToAddress(LPWSTR str, INT af, LPWSAPROTOCOL_INFOW info,
+                                 LPSOCKADDR addr, LPINT len, LPINT err);
+
+#endif /* FWS2_MEMNET_INTERNAL_H */

@@ -1,0 +1,217 @@
+/* io.c: data transfer through the ws2_32 front (send, recv, sendto,
+ * recvfrom, WSASend, WSARecv, WSASendTo, WSARecvFrom,
+ * WSAGetOverlappedResult) and kernel32's ReadFile/WriteFile on socket
+ * handles (Linux: the only files the emulation has).
+ *
+ * Every call passes the calling thread's WSATHREADID
+ * (wpu_thread_id_current), valid for the thread's life, so a provider can
+ * queue the completion routine to it later. ReadFile/WriteFile follow the
+ * seed page: on a WPUCreateSocketHandle handle they become the owner's
+ * WSPRecv/WSPSend (counted: fws2_readwrite_redirections); on an IFS handle
+ * they go straight to the base provider that made the handle, bypassing any
+ * layer. Other handles fail with ERROR_INVALID_HANDLE. */
+#include <wpu/providers.h>
+#include <wpu/sockets.h>
+#include <wpu/threads.h>
+
+#include <fws2/front.h>
+
+#include "front.h"
+
+volatile LONG fws2__redirections;
+
+LONG fws2_readwrite_redirections(void) {
+  return InterlockedCompareExchange(&fws2__redirections, 0, 0);
+}
+
+int WSAAPI WSASend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                   LPDWORD lpNumberOfBytesSent, DWORD dwFlags,
+                   LPWSAOVERLAPPED lpOverlapped,
+                   LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) {
+  const WSPPROC_TABLE *p = fws2__procs(s);
+  if (p == NULL)
+    return SOCKET_ERROR;
+  int err = 0;
+  int rc = p->lpWSPSend(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent,
+                        dwFlags, lpOverlapped, lpCompletionRoutine,
+                        wpu_thread_id_current(), &err);
+  return fws2__result(rc, err);
+}
+
+int WSAAPI WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                     LPDWORD lpNumberOfBytesSent, DWORD dwFlags,
+                     const struct sockaddr *lpTo, int iTolen,
+                     LPWSAOVERLAPPED lpOverlapped,
+                     LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) {
+  const WSPPROC_TABLE *p = fws2__procs(s);
+  if (p == NULL)
+    return SOCKET_ERROR;
+  int err = 0;
+  int rc = p->lpWSPSendTo(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent,
+                          dwFlags, lpTo, iTolen, lpOverlapped,
+                          lpCompletionRoutine, wpu_thread_id_current(), &err);
+  return fws2__result(rc, err);
+}
+
+int WSAAPI WSARecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                   LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags,
+                   LPWSAOVERLAPPED lpOverlapped,
+                   LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) {
+  const WSPPROC_TABLE *p = fws2__procs(s);
+  if (p == NULL)
+    return SOCKET_ERROR;
+  int err = 0;
+  int rc = p->lpWSPRecv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd,
+                        lpFlags, lpOverlapped, lpCompletionRoutine,
+                        wpu_thread_id_current(), &err);
+  return fws2__result(rc, err);
+}
+
+int WSAAPI WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+                       LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags,
+                       struct sockaddr *lpFrom, LPINT lpFromlen,
+                       LPWSAOVERLAPPED lpOverlapped,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) {
+  const WSPPROC_TABLE *p = fws2__procs(s);
+  if (p == NULL)
+    return SOCKET_ERROR;
+  int err = 0;
+  int rc = p->lpWSPRecvFrom(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd,
+                            lpFlags, lpFrom, lpFromlen, lpOverlapped,
+                            lpCompletionRoutine, wpu_thread_id_current(),
+                            &err);
+  return fws2__result(rc, err);
+}
+
+int WSAAPI send(SOCKET s, const char *buf, int len, int flags) {
+  WSABUF b = {(ULONG)len, (char *)buf};
+  DWORD sent = 0;
+  if (len < 0) {
+    WSASetLastError(WSAEFAULT);
+    return SOCKET_ERROR;
+  }
+  if (WSASend(s, &b, 1, &sent, (DWORD)flags, NULL, NULL) != 0)
+    return SOCKET_ERROR;
+  return (int)sent;
+}
+
+int WSAAPI sendto(SOCKET s, const char *buf, int len, int flags,
+                  const struct sockaddr *to, int tolen) {
+  WSABUF b = {(ULONG)len, (char *)buf};
+  DWORD sent = 0;
+  if (len < 0) {
+    WSASetLastError(WSAEFAULT);
+    return SOCKET_ERROR;
+  }
+  if (WSASendTo(s, &b, 1, &sent, (DWORD)flags, to, tolen, NULL, NULL) != 0)
+    return SOCKET_ERROR;
+  return (int)sent;
+}
+
+int WSAAPI recv(SOCKET s, char *buf, int len, int flags) {
+  WSABUF b = {(ULONG)len, buf};
+  DWORD got = 0, f = (DWORD)flags;
+  if (len < 0) {
+    WSASetLastError(WSAEFAULT);
+    return SOCKET_ERROR;
+  }
+  if (WSARecv(s, &b, 1, &got, &f, NULL, NULL) != 0)
+    return SOCKET_ERROR;
+  return (int)got;
+}
+
+int WSAAPI recvfrom(SOCKET s, char *buf, int len, int flags,
+                    struct sockaddr *from, int *fromlen) {
+  WSABUF b = {(ULONG)len, buf};
+  DWORD got = 0, f = (DWORD)flags;
+  if (len < 0) {
+    WSASetLastError(WSAEFAULT);
+    return SOCKET_ERROR;
+  }
+  if (WSARecvFrom(s, &b, 1, &got, &f, from, fromlen, NULL, NULL) != 0)
+    return SOCKET_ERROR;
+  return (int)got;
+}
+
+BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
+                                   LPDWORD lpcbTransfer, BOOL fWait,
+                                   LPDWORD lpdwFlags) {
+  const WSPPROC_TABLE *p = fws2__procs(s);
+  if (p == NULL)
+    return FALSE;
+  int err = 0;
+  BOOL ok = p->lpWSPGetOverlappedResult(s, lpOverlapped, lpcbTransfer, fWait,
+                                        lpdwFlags, &err);
+  if (!ok)
+    WSASetLastError(err);
+  return ok;
+}
+
+/* ---- ReadFile / WriteFile on socket handles ---- */
+
+/* The proc table ReadFile/WriteFile use for h, or NULL (last error set). */
+static const WSPPROC_TABLE *file_procs(HANDLE h) {
+  DWORD catalog_id = 0;
+  SOCKET s = (SOCKET)h;
+  switch (wpu_socket_query(s, &catalog_id)) {
+  case WPU_SOCKET_CREATED:
+    InterlockedIncrement(&fws2__redirections);
+    break;
+  case WPU_SOCKET_IFS:
+    catalog_id = wpu_ifs_handle_owner(s); /* the base provider itself */
+    break;
+  default:
+    SetLastError(ERROR_INVALID_HANDLE);
+    return NULL;
+  }
+  const WSPPROC_TABLE *procs;
+  int rc = catalog_id == 0 ? WSAENOTSOCK
+                           : wpu_provider_start(catalog_id, &procs, NULL);
+  if (rc != 0) {
+    SetLastError(rc);
+    return NULL;
+  }
+  return procs;
+}
+
+static BOOL file_result(int rc, int err, LPOVERLAPPED ov) {
+  if (rc == 0)
+    return TRUE;
+  /* Overlapped I/O in progress is ERROR_IO_PENDING (= WSA_IO_PENDING). */
+  SetLastError(err == WSA_IO_PENDING && ov != NULL ? ERROR_IO_PENDING : err);
+  return FALSE;
+}
+
+BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
+                     LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped) {
+  const WSPPROC_TABLE *p = file_procs(hFile);
+  if (p == NULL)
+    return FALSE;
+  WSABUF b = {nNumberOfBytesToRead, lpBuffer};
+  DWORD got = 0, flags = 0;
+  int err = 0;
+  int rc = p->lpWSPRecv((SOCKET)hFile, &b, 1, &got, &flags,
+                        (LPWSAOVERLAPPED)lpOverlapped, NULL,
+                        wpu_thread_id_current(), &err);
+  if (lpNumberOfBytesRead != NULL)
+    *lpNumberOfBytesRead = rc == 0 ? got : 0;
+  return file_result(rc, err, lpOverlapped);
+}
+
+BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer,
+                      DWORD nNumberOfBytesToWrite,
+                      LPDWORD lpNumberOfBytesWritten,
+                      LPOVERLAPPED lpOverlapped) {
+  const WSPPROC_TABLE *p = file_procs(hFile);
+  if (p == NULL)
+    return FALSE;
+  WSABUF b = {nNumberOfBytesToWrite, (char *)lpBuffer};
+  DWORD sent = 0;
+  int err = 0;
+  int rc = p->lpWSPSend((SOCKET)hFile, &b, 1, &sent, 0,
+                        (LPWSAOVERLAPPED)lpOverlapped, NULL,
+                        wpu_thread_id_current(), &err);
+  if (lpNumberOfBytesWritten != NULL)
+    *lpNumberOfBytesWritten = rc == 0 ? sent : 0;
+  return file_result(rc, err, lpOverlapped);
+}

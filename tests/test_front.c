@@ -1,0 +1,372 @@
+/* test_front.c: the ws2_32 front: WSAStartup/WSACleanup, socket selection
+ * through the catalog, dispatch to the provider of each handle, the three
+ * overlapped notification mechanisms, select, event select, ReadFile and
+ * WriteFile on socket handles, over memnet. */
+#include <winsock2.h>
+#include <ws2spi.h>
+#include <ws2tcpip.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <fws2/fixture.h>
+#include <fws2/front.h>
+#include <wpu/wpu.h>
+#include <wpu/catalog.h>
+#include <wpu/providers.h>
+
+#define WAIT_MS 10000
+
+static int setup(void **state) {
+  if (fws2_world_setup(state) != 0)
+    return -1;
+  WSADATA d;
+  return WSAStartup(MAKEWORD(2, 2), &d) == 0 ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  while (WSACleanup() == 0)
+    ;
+  return fws2_world_teardown(state);
+}
+
+static struct sockaddr_in loopback(u_short port) {
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+/* A connected pair through a listener: c (client) and s (accepted). */
+static void connected_pair(SOCKET *c, SOCKET *s) {
+  SOCKET l = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  assert_int_not_equal(l, INVALID_SOCKET);
+  struct sockaddr_in a = loopback(0);
+  assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof a), 0);
+  int len = sizeof a;
+  assert_int_equal(getsockname(l, (struct sockaddr *)&a, &len), 0);
+  assert_int_not_equal(a.sin_port, 0);
+  assert_int_equal(listen(l, 4), 0);
+  *c = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  assert_int_not_equal(*c, INVALID_SOCKET);
+  assert_int_equal(connect(*c, (struct sockaddr *)&a, sizeof a), 0);
+  *s = accept(l, NULL, NULL);
+  assert_int_not_equal(*s, INVALID_SOCKET);
+  assert_int_equal(closesocket(l), 0);
+}
+
+/* ---- Startup ---- */
+
+static void wsastartup_negotiates_the_highest_common_version(void **state) {
+  (void)state;
+  WSADATA d;
+  assert_int_equal(WSAStartup(MAKEWORD(3, 0), &d), 0);
+  assert_int_equal(d.wVersion, MAKEWORD(2, 2));
+  assert_int_equal(d.wHighVersion, MAKEWORD(2, 2));
+  assert_int_equal(WSAStartup(MAKEWORD(1, 1), &d), 0);
+  assert_int_equal(d.wVersion, MAKEWORD(1, 1));
+  assert_int_equal(WSACleanup(), 0);
+  assert_int_equal(WSACleanup(), 0);
+}
+
+static void wsastartup_rejects_version_zero_and_null_data(void **state) {
+  (void)state;
+  WSADATA d;
+  assert_int_equal(WSAStartup(MAKEWORD(0, 9), &d), WSAVERNOTSUPPORTED);
+  assert_int_equal(WSAStartup(MAKEWORD(2, 2), NULL), WSAEFAULT);
+}
+
+static void calls_after_the_last_wsacleanup_fail_with_notinitialised(
+    void **state) {
+  (void)state;
+  assert_int_equal(WSACleanup(), 0);
+  assert_int_equal(socket(AF_INET, SOCK_STREAM, 0), INVALID_SOCKET);
+  assert_int_equal(WSAGetLastError(), WSANOTINITIALISED);
+  assert_int_equal(WSACleanup(), SOCKET_ERROR);
+  assert_int_equal(WSAGetLastError(), WSANOTINITIALISED);
+  WSADATA d;
+  assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0); /* for teardown */
+}
+
+static void last_wsacleanup_cleans_up_every_started_provider(void **state) {
+  (void)state;
+  SOCKET s = socket(AF_INET, SOCK_STREAM, 0);
+  assert_int_not_equal(s, INVALID_SOCKET);
+  assert_true(wpu_providers_started() > 0);
+  assert_int_equal(closesocket(s), 0);
+  assert_int_equal(WSACleanup(), 0);
+  assert_int_equal(wpu_providers_started(), 0);
+  WSADATA d;
+  assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0);
+}
+
+/* ---- Socket selection and dispatch ---- */
+
+static void socket_comes_from_the_matching_catalog_entry(void **state) {
+  (void)state;
+  SOCKET s = socket(AF_INET6, SOCK_DGRAM, 0);
+  assert_int_not_equal(s, INVALID_SOCKET);
+  WSAPROTOCOL_INFOW info;
+  int len = sizeof info;
+  assert_int_equal(getsockopt(s, SOL_SOCKET, SO_PROTOCOL_INFOW, (char *)&info,
+                              &len),
+                   0);
+  assert_int_equal(info.iAddressFamily, AF_INET6);
+  assert_int_equal(info.iSocketType, SOCK_DGRAM);
+  DWORD catalog_id = 0;
+  assert_int_equal(wpu_socket_query(s, &catalog_id), WPU_SOCKET_IFS);
+  assert_int_equal(catalog_id, info.dwCatalogEntryId);
+  assert_int_equal(closesocket(s), 0);
+}
+
+static void socket_with_unknown_family_fails_with_eafnosupport(void **state) {
+  (void)state;
+  assert_int_equal(socket(AF_APPLETALK, SOCK_STREAM, 0), INVALID_SOCKET);
+  assert_int_equal(WSAGetLastError(), WSAEAFNOSUPPORT);
+  assert_int_equal(socket(AF_INET, SOCK_RAW, 0), INVALID_SOCKET);
+  assert_int_equal(WSAGetLastError(), WSAESOCKTNOSUPPORT);
+}
+
+static void calls_on_a_non_socket_fail_with_enotsock(void **state) {
+  (void)state;
+  HANDLE e = CreateEventW(NULL, TRUE, FALSE, NULL);
+  assert_int_equal(closesocket((SOCKET)e), SOCKET_ERROR);
+  assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
+  assert_int_equal(send((SOCKET)0x40001234, "x", 1, 0), SOCKET_ERROR);
+  assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
+  CloseHandle(e);
+}
+
+static void stream_data_flows_through_the_front(void **state) {
+  (void)state;
+  SOCKET c, s;
+  connected_pair(&c, &s);
+  assert_int_equal(send(c, "hello", 5, 0), 5);
+  char buf[16];
+  assert_int_equal(recv(s, buf, sizeof buf, 0), 5);
+  assert_memory_equal(buf, "hello", 5);
+  assert_int_equal(shutdown(c, SD_SEND), 0);
+  assert_int_equal(recv(s, buf, sizeof buf, 0), 0);
+  assert_int_equal(closesocket(c), 0);
+  assert_int_equal(closesocket(s), 0);
+}
+
+/* ---- Overlapped, three ways ---- */
+
+static void overlapped_recv_signals_the_event(void **state) {
+  (void)state;
+  SOCKET c, s;
+  connected_pair(&c, &s);
+  char buf[8];
+  WSABUF b = {sizeof buf, buf};
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = WSACreateEvent();
+  DWORD got = 0, flags = 0;
+  int rc = WSARecv(s, &b, 1, &got, &flags, &ov, NULL);
+  assert_true(rc == 0 || WSAGetLastError() == WSA_IO_PENDING);
+  assert_int_equal(send(c, "abc", 3, 0), 3);
+  assert_int_equal(WSAWaitForMultipleEvents(1, &ov.hEvent, TRUE, WAIT_MS,
+                                            FALSE),
+                   WSA_WAIT_EVENT_0);
+  assert_true(WSAGetOverlappedResult(s, &ov, &got, FALSE, &flags));
+  assert_int_equal(got, 3);
+  assert_memory_equal(buf, "abc", 3);
+  WSACloseEvent(ov.hEvent);
+  closesocket(c);
+  closesocket(s);
+}
+
+static DWORD routine_bytes;
+static DWORD routine_thread;
+
+static void CALLBACK on_recv(DWORD error, DWORD bytes, LPWSAOVERLAPPED ov,
+                             DWORD flags) {
+  (void)error;
+  (void)ov;
+  (void)flags;
+  routine_bytes = bytes;
+  routine_thread = GetCurrentThreadId();
+}
+
+static void overlapped_recv_runs_the_completion_routine_when_alertable(
+    void **state) {
+  (void)state;
+  SOCKET c, s;
+  connected_pair(&c, &s);
+  char buf[8];
+  WSABUF b = {sizeof buf, buf};
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  DWORD got = 0, flags = 0;
+  routine_bytes = 0;
+  int rc = WSARecv(s, &b, 1, &got, &flags, &ov, on_recv);
+  assert_true(rc == 0 || WSAGetLastError() == WSA_IO_PENDING);
+  assert_int_equal(send(c, "abcd", 4, 0), 4);
+  assert_int_equal(routine_bytes, 0); /* not before an alertable wait */
+  assert_int_equal(SleepEx(WAIT_MS, TRUE), WAIT_IO_COMPLETION);
+  assert_int_equal(routine_bytes, 4);
+  assert_int_equal(routine_thread, GetCurrentThreadId());
+  closesocket(c);
+  closesocket(s);
+}
+
+static void overlapped_send_posts_to_the_associated_port(void **state) {
+  (void)state;
+  SOCKET c, s;
+  connected_pair(&c, &s);
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)c, port, 0xc0ffee, 0),
+                   port);
+  WSABUF b = {5, "hello"};
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  DWORD sent = 0;
+  int rc = WSASend(c, &b, 1, &sent, 0, &ov, NULL);
+  assert_true(rc == 0 || WSAGetLastError() == WSA_IO_PENDING);
+  DWORD bytes = 0;
+  ULONG_PTR key = 0;
+  LPOVERLAPPED got = NULL;
+  /* A packet even when the send completed at once. */
+  assert_true(GetQueuedCompletionStatus(port, &bytes, &key, &got, WAIT_MS));
+  assert_int_equal(bytes, 5);
+  assert_int_equal(key, 0xc0ffee);
+  assert_ptr_equal(got, (LPOVERLAPPED)&ov);
+  closesocket(c);
+  closesocket(s);
+  CloseHandle(port);
+}
+
+/* ---- Readiness ---- */
+
+static void select_reports_a_readable_socket(void **state) {
+  (void)state;
+  SOCKET c, s;
+  connected_pair(&c, &s);
+  fd_set r;
+  FD_ZERO(&r);
+  FD_SET(s, &r);
+  struct timeval zero = {0, 0};
+  assert_int_equal(select(0, &r, NULL, NULL, &zero), 0);
+  assert_int_equal(send(c, "x", 1, 0), 1);
+  FD_ZERO(&r);
+  FD_SET(s, &r);
+  struct timeval ten = {10, 0};
+  assert_int_equal(select(0, &r, NULL, NULL, &ten), 1);
+  assert_true(FD_ISSET(s, &r));
+  closesocket(c);
+  closesocket(s);
+}
+
+static void select_with_empty_sets_fails_with_einval(void **state) {
+  (void)state;
+  fd_set r;
+  FD_ZERO(&r);
+  struct timeval zero = {0, 0};
+  assert_int_equal(select(0, &r, NULL, NULL, &zero), SOCKET_ERROR);
+  assert_int_equal(WSAGetLastError(), WSAEINVAL);
+}
+
+static void event_select_signals_fd_read(void **state) {
+  (void)state;
+  SOCKET c, s;
+  connected_pair(&c, &s);
+  WSAEVENT e = WSACreateEvent();
+  assert_int_equal(WSAEventSelect(s, e, FD_READ | FD_CLOSE), 0);
+  assert_int_equal(send(c, "x", 1, 0), 1);
+  assert_int_equal(WSAWaitForMultipleEvents(1, &e, FALSE, WAIT_MS, FALSE),
+                   WSA_WAIT_EVENT_0);
+  WSANETWORKEVENTS ne;
+  assert_int_equal(WSAEnumNetworkEvents(s, e, &ne), 0);
+  assert_true(ne.lNetworkEvents & FD_READ);
+  assert_int_equal(ne.iErrorCode[FD_READ_BIT], 0);
+  WSACloseEvent(e);
+  closesocket(c);
+  closesocket(s);
+}
+
+/* ---- ReadFile / WriteFile ---- */
+
+static void write_file_and_read_file_on_ifs_handles_reach_the_base(
+    void **state) {
+  (void)state;
+  SOCKET c, s;
+  connected_pair(&c, &s);
+  LONG before = fws2_readwrite_redirections();
+  DWORD n = 0;
+  assert_true(WriteFile((HANDLE)c, "file", 4, &n, NULL));
+  assert_int_equal(n, 4);
+  char buf[8];
+  assert_true(ReadFile((HANDLE)s, buf, sizeof buf, &n, NULL));
+  assert_int_equal(n, 4);
+  assert_memory_equal(buf, "file", 4);
+  /* IFS handles: no redirection through a layer. */
+  assert_int_equal(fws2_readwrite_redirections(), before);
+  closesocket(c);
+  closesocket(s);
+}
+
+static void read_file_on_a_non_socket_fails_with_invalid_handle(
+    void **state) {
+  (void)state;
+  char buf[4];
+  DWORD n = 7;
+  SetLastError(0);
+  assert_false(ReadFile((HANDLE)0x40000abc, buf, sizeof buf, &n, NULL));
+  assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
+}
+
+/* ---- Addresses ---- */
+
+static void address_helpers_parse_and_print_loopback(void **state) {
+  (void)state;
+  assert_int_equal(inet_addr("127.0.0.1"), htonl(INADDR_LOOPBACK));
+  assert_int_equal(inet_addr("1.2.3.256"), INADDR_NONE);
+  struct in6_addr a6;
+  assert_int_equal(inet_pton(AF_INET6, "::1", &a6), 1);
+  char text[64];
+  assert_string_equal(inet_ntop(AF_INET6, &a6, text, sizeof text), "::1");
+  assert_int_equal(inet_pton(AF_INET6, "fe80::1:2", &a6), 1);
+  assert_string_equal(inet_ntop(AF_INET6, &a6, text, sizeof text),
+                      "fe80::1:2");
+  struct addrinfo hints, *res = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_INET;
+  assert_int_equal(getaddrinfo("localhost", "80", &hints, &res), 0);
+  assert_int_equal(res->ai_family, AF_INET);
+  assert_int_equal(((struct sockaddr_in *)res->ai_addr)->sin_port, htons(80));
+  freeaddrinfo(res);
+  assert_int_not_equal(getaddrinfo("example.com", NULL, NULL, &res), 0);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      T(wsastartup_negotiates_the_highest_common_version),
+      T(wsastartup_rejects_version_zero_and_null_data),
+      T(calls_after_the_last_wsacleanup_fail_with_notinitialised),
+      T(last_wsacleanup_cleans_up_every_started_provider),
+      T(socket_comes_from_the_matching_catalog_entry),
+      T(socket_with_unknown_family_fails_with_eafnosupport),
+      T(calls_on_a_non_socket_fail_with_enotsock),
+      T(stream_data_flows_through_the_front),
+      T(overlapped_recv_signals_the_event),
+      T(overlapped_recv_runs_the_completion_routine_when_alertable),
+      T(overlapped_send_posts_to_the_associated_port),
+      T(select_reports_a_readable_socket),
+      T(select_with_empty_sets_fails_with_einval),
+      T(event_select_signals_fd_read),
+      T(write_file_and_read_file_on_ifs_handles_reach_the_base),
+      T(read_file_on_a_non_socket_fails_with_invalid_handle),
+      T(address_helpers_parse_and_print_loopback),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
