@@ -1,6 +1,8 @@
 /* baselines.c: the mutex + hash map socket table, kernel dup+close, the
  * mutex + condvar queue, and the benchmark line printer. */
 #include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -157,6 +159,66 @@ size_t cv_queue_pop(cv_queue *q, void **out, size_t max) {
   }
   wpu_plat_mutex_unlock(q->mu);
   return n;
+}
+
+typedef struct {
+  int fd;
+  size_t total;
+  size_t chunk;
+} sp_args;
+
+static void sp_reader(void *arg) {
+  sp_args *a = arg;
+  char *buf = malloc(a->chunk);
+  size_t got = 0;
+  while (got < a->total) {
+    ssize_t n = read(a->fd, buf, a->chunk);
+    if (n <= 0)
+      break;
+    got += (size_t)n;
+  }
+  free(buf);
+}
+
+double socketpair_stream_bps(size_t total, size_t chunk) {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
+    return 0;
+  sp_args a = {fds[1], total, chunk};
+  char *buf = calloc(1, chunk);
+  uint64_t t0 = wpu_plat_hrtime();
+  wpu_plat_thread *t;
+  wpu_plat_thread_create(&t, sp_reader, &a);
+  size_t sent = 0;
+  while (sent < total) {
+    ssize_t n = write(fds[0], buf, chunk);
+    if (n <= 0)
+      break;
+    sent += (size_t)n;
+  }
+  wpu_plat_thread_join(t);
+  double secs = (double)(wpu_plat_hrtime() - t0) / 1e9;
+  close(fds[0]);
+  close(fds[1]);
+  free(buf);
+  return (double)total / secs;
+}
+
+double socketpair_cycle_ns(void) {
+  char buf[1024];
+  memset(buf, 7, sizeof buf);
+  uint64_t t0 = wpu_plat_hrtime();
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
+    return 0;
+  if (write(fds[0], buf, sizeof buf) != sizeof buf ||
+      read(fds[1], buf, sizeof buf) != sizeof buf ||
+      write(fds[1], buf, sizeof buf) != sizeof buf ||
+      read(fds[0], buf, sizeof buf) != sizeof buf)
+    return 0;
+  close(fds[0]);
+  close(fds[1]);
+  return (double)(wpu_plat_hrtime() - t0);
 }
 
 void bench_print(const char *metric, double value, const char *unit,

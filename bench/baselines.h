@@ -28,6 +28,13 @@ void cv_queue_free(cv_queue *q);
 void cv_queue_push(cv_queue *q, void *item);
 size_t cv_queue_pop(cv_queue *q, void **out, size_t max);
 
+/* A Unix-domain stream socket pair: one thread writes total bytes in
+ * chunk-sized writes, another reads them. Returns bytes per second. */
+double socketpair_stream_bps(size_t total, size_t chunk);
+
+/* One socketpair + 1 KiB echo + close cycle; returns nanoseconds. */
+double socketpair_cycle_ns(void);
+
 /* Prints one benchmark line (see bench_handles.c for the format). */
 void bench_print(const char *metric, double value, const char *unit,
                  const char *baseline, double baseline_value,

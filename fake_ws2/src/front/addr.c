@@ -126,8 +126,9 @@ INT WSAAPI inet_pton(INT Family, PCSTR pszAddrString, PVOID pAddrBuf) {
   return -1;
 }
 
-PCSTR WSAAPI inet_ntop(INT Family, const VOID *pAddr, PSTR pStringBuf,
-                       size_t StringBufSize) {
+/* Wine's header declares pAddr without const (the SDK has const). */
+PCSTR WSAAPI inet_ntop(INT Family, PVOID pAddr, PSTR pStringBuf,
+                       SIZE_T StringBufSize) {
   char tmp[64];
   const unsigned char *b = pAddr;
   if (pAddr == NULL || pStringBuf == NULL) {
