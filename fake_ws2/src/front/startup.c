@@ -26,6 +26,10 @@ typedef struct front_state {
 
 static const char state_key = 0; /* its address names the attachment */
 
+static void free_state(void *value) {
+  HeapFree(GetProcessHeap(), 0, value);
+}
+
 static front_state *state(wpu_world *w, int create) {
   front_state *s = wpu_world_attachment(w, &state_key);
   if (s != NULL || !create)
@@ -33,7 +37,7 @@ static front_state *state(wpu_world *w, int create) {
   s = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof *s);
   if (s == NULL)
     return NULL;
-  if (wpu_world_attach(w, &state_key, s, NULL) != 0) {
+  if (wpu_world_attach(w, &state_key, s, free_state) != 0) {
     HeapFree(GetProcessHeap(), 0, s);
     return wpu_world_attachment(w, &state_key);
   }
