@@ -19,6 +19,8 @@
  *   (IPv4-mapped) sockets, scope ids (ignored), broadcast and multicast.
  * - SO_RCVBUF/SO_SNDBUF are kept and reported but the stream window is
  *   fixed (64 KiB per direction); SO_RCVBUF bounds a datagram queue.
+ *   SO_RCVTIMEO/SO_SNDTIMEO bound each wait of a blocking call, not the
+ *   whole call (WSAETIMEDOUT).
  *   SO_LINGER {1, n > 0} closes gracefully at once; SO_EXCLUSIVEADDRUSE
  *   and the other options not listed in getsockopt: WSAENOPROTOOPT.
  * - No ICMP: datagrams to a port nobody has bound are dropped silently.
@@ -39,8 +41,10 @@ mn_provider mn;
 static volatile LONG mn_guard;
 
 const GUID fws2_memnet_provider_id = {
-    0xf24026d6, 0x5a69, 0x4f96, {0x9b, 0x4f, 0xde, 0x64, 0x2e, 0x43, 0x3e,
-                                 0x04}};
+    0xf24026d6,
+    0x5a69,
+    0x4f96,
+    {0x9b, 0x4f, 0xde, 0x64, 0x2e, 0x43, 0x3e, 0x04}};
 
 const WCHAR fws2_memnet_path[] = L"%SystemRoot%\\system32\\fws2_memnet.dll";
 
@@ -153,14 +157,16 @@ int mn_socket_register(mn_socket *s) {
     slot_free(slot);
     return e;
   }
-  if (mn.up.lpWPUModifyIFSHandle(s->info.dwCatalogEntryId, h, &e) ==
-      INVALID_SOCKET) {
+  /* Announced under the caller's catalog entry, as MSAFD does; the
+   * handle that comes back is the socket's. */
+  SOCKET r = mn.up.lpWPUModifyIFSHandle(s->info.dwCatalogEntryId, h, &e);
+  if (r == INVALID_SOCKET) {
     int ignored;
     wpu_ifs_handle_close(h, &ignored);
     slot_free(slot);
     return e;
   }
-  s->handle = h;
+  s->handle = r;
   s->slot = slot;
   s->all_prev = NULL;
   s->all_next = mn.all;
@@ -189,6 +195,7 @@ void mn_socket_close(mn_socket *s) {
   /* Pending operations end while the handle still reaches its port. */
   mn_opq_abort(&s->recvq, WSA_OPERATION_ABORTED);
   mn_opq_abort(&s->sendq, WSA_OPERATION_ABORTED);
+  mn_acceptex_abort(s, WSA_OPERATION_ABORTED);
   if (s->type == SOCK_STREAM)
     mn_stream_close(s, s->linger.l_onoff && s->linger.l_linger == 0);
   else
@@ -302,9 +309,9 @@ static SOCKET WSPAPI mn_WSPSocket(int af, int type, int protocol,
     *err = WSAEPROTONOSUPPORT;
     return INVALID_SOCKET;
   }
-  if (g != 0 || (flags & (WSA_FLAG_MULTIPOINT_C_ROOT | WSA_FLAG_MULTIPOINT_C_LEAF |
-                          WSA_FLAG_MULTIPOINT_D_ROOT |
-                          WSA_FLAG_MULTIPOINT_D_LEAF))) {
+  if (g != 0 ||
+      (flags & (WSA_FLAG_MULTIPOINT_C_ROOT | WSA_FLAG_MULTIPOINT_C_LEAF |
+                WSA_FLAG_MULTIPOINT_D_ROOT | WSA_FLAG_MULTIPOINT_D_LEAF))) {
     *err = WSAEINVAL;
     return INVALID_SOCKET;
   }
@@ -414,8 +421,8 @@ static int get_sockopt(mn_socket *s, int level, int name, char *optval,
   }
 }
 
-static int WSPAPI mn_WSPGetSockOpt(SOCKET h, int level, int name,
-                                   char *optval, LPINT optlen, LPINT err) {
+static int WSPAPI mn_WSPGetSockOpt(SOCKET h, int level, int name, char *optval,
+                                   LPINT optlen, LPINT err) {
   mn_socket *s = mn_enter(h, err);
   if (s == NULL)
     return SOCKET_ERROR;
@@ -544,8 +551,8 @@ static int do_ioctl(mn_socket *s, DWORD code, LPVOID in, DWORD inlen,
     if (in == NULL || inlen < sizeof(u_long))
       return WSAEFAULT;
     memcpy(&v, in, sizeof v);
-    if (v == 0 && (s->ev_mask != 0 || s->ev_event != NULL ||
-                   s->as_hwnd != NULL))
+    if (v == 0 &&
+        (s->ev_mask != 0 || s->ev_event != NULL || s->as_hwnd != NULL))
       return WSAEINVAL; /* WSPEventSelect/WSPAsyncSelect in force */
     s->nonblocking = v != 0;
     return 0;
@@ -628,9 +635,9 @@ static int WSPAPI mn_WSPGetPeerName(SOCKET h, struct sockaddr *name,
   mn_socket *s = mn_enter(h, err);
   if (s == NULL)
     return SOCKET_ERROR;
-  int e = s->state != MN_CONNECTED ? WSAENOTCONN
-                                   : mn_addr_copy_out(&s->remote, name,
-                                                      namelen);
+  int e = s->state != MN_CONNECTED
+              ? WSAENOTCONN
+              : mn_addr_copy_out(&s->remote, name, namelen);
   mn_leave(s);
   if (e != 0) {
     *err = e;
@@ -656,8 +663,8 @@ static SOCKET WSPAPI mn_WSPJoinLeaf(SOCKET h, const struct sockaddr *name,
                                     int namelen, LPWSABUF caller,
                                     LPWSABUF callee, LPQOS sqos, LPQOS gqos,
                                     DWORD flags, LPINT err) {
-  (void)name, (void)namelen, (void)caller, (void)callee, (void)sqos,
-      (void)gqos, (void)flags;
+  (void)name, (void)namelen, (void)caller, (void)callee, (void)sqos, (void)gqos,
+      (void)flags;
   mn_socket *s = mn_enter(h, err);
   if (s == NULL)
     return INVALID_SOCKET;
@@ -691,10 +698,9 @@ int fws2_memnet_protocol_info(int af, int type, LPWSAPROTOCOL_INFOW info) {
   BOOL stream = type == SOCK_STREAM;
   memset(info, 0, sizeof *info);
   info->dwServiceFlags1 =
-      XP1_IFS_HANDLES |
-      (stream ? XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER |
-                    XP1_GRACEFUL_CLOSE
-              : XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED);
+      XP1_IFS_HANDLES | (stream ? XP1_GUARANTEED_DELIVERY |
+                                      XP1_GUARANTEED_ORDER | XP1_GRACEFUL_CLOSE
+                                : XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED);
   info->dwProviderFlags = PFL_MATCHES_PROTOCOL_ZERO;
   info->ProviderId = fws2_memnet_provider_id;
   info->ProtocolChain.ChainLen = BASE_PROTOCOL;
@@ -707,9 +713,9 @@ int fws2_memnet_protocol_info(int af, int type, LPWSAPROTOCOL_INFOW info) {
   info->iNetworkByteOrder = BIGENDIAN;
   info->iSecurityScheme = SECURITY_PROTOCOL_NONE;
   info->dwMessageSize = stream ? 0 : MN_DGRAM_MAX;
-  const WCHAR *name =
-      af == AF_INET ? (stream ? L"memnet TCP/IPv4" : L"memnet UDP/IPv4")
-                    : (stream ? L"memnet TCP/IPv6" : L"memnet UDP/IPv6");
+  const WCHAR *name = af == AF_INET
+                          ? (stream ? L"memnet TCP/IPv4" : L"memnet UDP/IPv4")
+                          : (stream ? L"memnet TCP/IPv6" : L"memnet UDP/IPv6");
   copy_wide(info->szProtocol, WSAPROTOCOL_LEN + 1, name);
   return 0;
 }

@@ -21,8 +21,8 @@ int mn_addr_len(int af) {
                         : (int)sizeof(struct sockaddr_in);
 }
 
-int mn_addr_parse(const mn_socket *s, const struct sockaddr *name,
-                  int namelen, mn_addr *out) {
+int mn_addr_parse(const mn_socket *s, const struct sockaddr *name, int namelen,
+                  mn_addr *out) {
   if (name == NULL || namelen < (int)sizeof(name->sa_family))
     return WSAEFAULT;
   if (name->sa_family != s->af)
@@ -97,8 +97,8 @@ BOOL mn_addr_equal(const mn_addr *a, const mn_addr *b) {
 void mn_addr_loopback(int af, USHORT port, mn_addr *out) {
   memset(out, 0, sizeof *out);
   out->sa.sa_family = (USHORT)af;
-  BYTE *b = af == AF_INET6 ? (BYTE *)&out->in6.sin6_addr
-                           : (BYTE *)&out->in4.sin_addr;
+  BYTE *b =
+      af == AF_INET6 ? (BYTE *)&out->in6.sin6_addr : (BYTE *)&out->in4.sin_addr;
   if (af == AF_INET6) {
     b[15] = 1;
   } else {
@@ -142,8 +142,7 @@ int mn_bind(mn_socket *s, const mn_addr *a) {
   if (port == 0) {
     for (int i = 0; i < 65536 - MN_EPHEMERAL_FIRST; i++) {
       USHORT p = mn.next_port;
-      mn.next_port =
-          p == 65535 ? (USHORT)MN_EPHEMERAL_FIRST : (USHORT)(p + 1);
+      mn.next_port = p == 65535 ? (USHORT)MN_EPHEMERAL_FIRST : (USHORT)(p + 1);
       if (!port_taken(s, p, NULL, FALSE)) {
         port = p;
         break;
@@ -234,8 +233,7 @@ static int format_v6(const BYTE *b, char *out, size_t cap) {
   /* IPv4-mapped: ::ffff:a.b.c.d */
   if (w[0] == 0 && w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 &&
       w[5] == 0xffff)
-    return snprintf(out, cap, "::ffff:%u.%u.%u.%u", b[12], b[13], b[14],
-                    b[15]);
+    return snprintf(out, cap, "::ffff:%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
   int best = -1, best_len = 1;
   for (int i = 0; i < 8;) {
     int j = i;

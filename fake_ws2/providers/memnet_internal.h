@@ -81,8 +81,11 @@ typedef struct mn_op {
   DWORD flags;           /* receive: the caller's flags (MSG_PEEK) */
   struct sockaddr *from; /* receive: where the source goes, or NULL */
   LPINT fromlen;
-  DWORD total; /* send: bytes in the buffers */
-  DWORD done;  /* send: bytes moved so far */
+  DWORD total;       /* send: bytes in the buffers */
+  DWORD done;        /* send: bytes moved so far */
+  mn_socket *target; /* AcceptEx: the accept socket (pinned) */
+  DWORD local_len;   /* AcceptEx: the address blocks' sizes */
+  DWORD remote_len;
   DWORD nbufs;
   WSABUF bufs[]; /* the caller's array, copied */
 } mn_op;
@@ -158,6 +161,8 @@ struct mn_socket {
   DWORD dq_bytes, dq_count;
 
   mn_opq recvq, sendq;
+  mn_opq acceptexq;  /* listening: AcceptEx calls waiting for a connection */
+  mn_op *connect_op; /* a ConnectEx waiting for a conditional accept */
 
   /* Network events (WSPEventSelect or WSPAsyncSelect, never both). */
   LONG ev_mask;
@@ -214,8 +219,8 @@ void mn_socket_close(mn_socket *s);
 int mn_addr_len(int af);
 /* Checks name/namelen for socket s's family: 0, WSAEFAULT or
  * WSAEAFNOSUPPORT. */
-int mn_addr_parse(const mn_socket *s, const struct sockaddr *name,
-                  int namelen, mn_addr *out);
+int mn_addr_parse(const mn_socket *s, const struct sockaddr *name, int namelen,
+                  mn_addr *out);
 BOOL mn_addr_is_any(const mn_addr *a);
 BOOL mn_addr_is_loopback(const mn_addr *a);
 USHORT mn_addr_port(const mn_addr *a); /* host order */
@@ -274,8 +279,7 @@ DWORD mn_bufs_total(const WSABUF *bufs, DWORD n, int *err);
 DWORD mn_bufs_put(const WSABUF *bufs, DWORD n, DWORD at, const char *data,
                   DWORD len);
 /* Copies up to len bytes from the buffers, from offset at, into data. */
-DWORD mn_bufs_get(const WSABUF *bufs, DWORD n, DWORD at, char *data,
-                  DWORD len);
+DWORD mn_bufs_get(const WSABUF *bufs, DWORD n, DWORD at, char *data, DWORD len);
 
 /* ---- memnet_events.c ---- */
 
@@ -297,7 +301,14 @@ int mn_stream_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
                    DWORD flags, const mn_notify *ovn);
 int mn_stream_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
                    LPDWORD flags, const mn_notify *ovn);
-int mn_stream_connect(mn_socket *s, const mn_addr *to);
+/* Connects s to to. Blocking: waits for a conditional accept; overlapped
+ * (ConnectEx): 0 when connected, WSA_IO_PENDING while waiting. */
+int mn_stream_connect(mn_socket *s, const mn_addr *to, BOOL overlapped);
+/* The oldest queued connection of l, out of the queue, or NULL. */
+mn_socket *mn_stream_dequeue(mn_socket *l);
+/* Makes a (unconnected, with a handle) the server end of connection e,
+ * which is freed: 0, or WSAECONNRESET when its caller gave up. */
+int mn_stream_adopt(mn_socket *a, mn_socket *e);
 /* Ends s's part in connections and queues (close). */
 void mn_stream_close(mn_socket *s, BOOL reset);
 /* Frees a queued connection that was never accepted. */
@@ -319,6 +330,13 @@ DWORD mn_dgram_queued_bytes(const mn_socket *s);
 
 /* The extension function for guid, or NULL. */
 void *mn_extension(const GUID *guid);
+/* Hands l's queued connections to its waiting AcceptEx calls. */
+void mn_acceptex_serve(mn_socket *l);
+/* Ends l's waiting AcceptEx calls with err (l is closing). */
+void mn_acceptex_abort(mn_socket *l, DWORD err);
+/* A connect of c was decided (err 0: connected): completes a waiting
+ * ConnectEx, sending its data. */
+void mn_connect_resolved(mn_socket *c, int err);
 
 /* ---- the WSP entry points, across the files ---- */
 
@@ -327,8 +345,8 @@ SOCKET WSPAPI mn_WSPAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
 INT WSPAPI mn_WSPAddressToString(LPSOCKADDR addr, DWORD len,
                                  LPWSAPROTOCOL_INFOW info, LPWSTR str,
                                  LPDWORD slen, LPINT err);
-int WSPAPI mn_WSPAsyncSelect(SOCKET s, HWND hwnd, unsigned int msg,
-                             LONG events, LPINT err);
+int WSPAPI mn_WSPAsyncSelect(SOCKET s, HWND hwnd, unsigned int msg, LONG events,
+                             LPINT err);
 int WSPAPI mn_WSPBind(SOCKET s, const struct sockaddr *name, int namelen,
                       LPINT err);
 int WSPAPI mn_WSPConnect(SOCKET s, const struct sockaddr *name, int namelen,

@@ -19,6 +19,12 @@
  * is set). The flags of a receive go into Offset, where
  * WSPGetOverlappedResult finds them. An immediate failure is returned and
  * not notified.
+ *
+ * Not supported: skip-on-success modes (SetFileCompletionNotificationModes
+ * is not emulated: every completion notifies); cancelling one operation
+ * (CancelIoEx): only closesocket ends pending operations
+ * (WSA_OPERATION_ABORTED); a completion routine without a WSATHREADID
+ * (WSAEFAULT).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -254,9 +260,9 @@ DWORD mn_bufs_get(const WSABUF *bufs, DWORD n, DWORD at, char *data,
 
 /* ---- The send and receive entry points ---- */
 
-static int do_send(SOCKET h, LPWSABUF bufs, DWORD n, LPDWORD sent,
-                   DWORD flags, BOOL sendto, const struct sockaddr *to,
-                   int tolen, LPWSAOVERLAPPED ov,
+static int do_send(SOCKET h, LPWSABUF bufs, DWORD n, LPDWORD sent, DWORD flags,
+                   BOOL sendto, const struct sockaddr *to, int tolen,
+                   LPWSAOVERLAPPED ov,
                    LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
                    LPWSATHREADID thread, LPINT err) {
   mn_socket *s = mn_enter(h, err);
@@ -315,13 +321,12 @@ int WSPAPI mn_WSPSendTo(SOCKET s, LPWSABUF bufs, DWORD n, LPDWORD sent,
                         LPWSAOVERLAPPED ov,
                         LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
                         LPWSATHREADID thread, LPINT err) {
-  return do_send(s, bufs, n, sent, flags, TRUE, to, tolen, ov, routine,
-                 thread, err);
+  return do_send(s, bufs, n, sent, flags, TRUE, to, tolen, ov, routine, thread,
+                 err);
 }
 
-static int do_recv(SOCKET h, LPWSABUF bufs, DWORD n, LPDWORD got,
-                   LPDWORD flags, struct sockaddr *from, LPINT fromlen,
-                   LPWSAOVERLAPPED ov,
+static int do_recv(SOCKET h, LPWSABUF bufs, DWORD n, LPDWORD got, LPDWORD flags,
+                   struct sockaddr *from, LPINT fromlen, LPWSAOVERLAPPED ov,
                    LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
                    LPWSATHREADID thread, LPINT err) {
   mn_socket *s = mn_enter(h, err);
@@ -369,8 +374,7 @@ int WSPAPI mn_WSPRecv(SOCKET s, LPWSABUF bufs, DWORD n, LPDWORD got,
                       LPDWORD flags, LPWSAOVERLAPPED ov,
                       LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
                       LPWSATHREADID thread, LPINT err) {
-  return do_recv(s, bufs, n, got, flags, NULL, NULL, ov, routine, thread,
-                 err);
+  return do_recv(s, bufs, n, got, flags, NULL, NULL, ov, routine, thread, err);
 }
 
 int WSPAPI mn_WSPRecvFrom(SOCKET s, LPWSABUF bufs, DWORD n, LPDWORD got,

@@ -5,8 +5,7 @@
  * WSPStartup could have happened), and sets WSAEFAULT as the thread's last
  * error when lpErrno is NULL.
  *
- * Not implemented yet: WPUGetProviderPath (fails with WSAEINVAL) needs the
- * catalog, which the catalog area adds.
+ * WPUGetProviderPath, which reads the catalog, is in catalog.c.
  */
 #include "world_impl.h"
 
@@ -146,15 +145,6 @@ int WSPAPI WPUQueueApc(LPWSATHREADID lpThreadId, LPWSAUSERAPC lpfnUserApc,
  * Windows the real one). */
 BOOL WSPAPI WPUPostMessage(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam) {
   return PostMessageW(hWnd, Msg, wParam, lParam);
-}
-
-int WSPAPI WPUGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
-                              LPINT lpProviderDllPathLen, LPINT lpErrno) {
-  (void)lpProviderId;
-  (void)lpszProviderDllPath;
-  (void)lpProviderDllPathLen;
-  wpu__set_errno(lpErrno, WSAEINVAL);
-  return SOCKET_ERROR;
 }
 
 WSPUPCALLTABLE wpu_upcall_table(void) {

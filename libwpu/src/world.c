@@ -88,6 +88,7 @@ static void destroy_world(wpu_world *w) {
   wpu_handles_foreach_live(&w->handles, close_one, w);
   wpu_handles_fini(&w->handles);
   wpu_plat_mutex_free(w->attach_mu);
+  wpu__catalog_free(w);
   w->alloc.free(w, w->alloc.user);
 }
 
@@ -137,6 +138,7 @@ static int create_world(const wpu_world_options *options, int implicit,
   w->retired_next = NULL;
   atomic_init(&w->providers, NULL);
   w->attachments = NULL;
+  w->catalog = NULL;
   w->attach_mu = wpu_plat_mutex_new();
   if (w->attach_mu == NULL) {
     alloc->free(w, alloc->user);

@@ -21,6 +21,7 @@ struct wpu_world {
   _Atomic(struct wpu_providers *) providers; /* started providers */
   struct wpu_attachment *attachments;        /* guarded by attach_mu */
   struct wpu_plat_mutex *attach_mu;
+  struct wpu_catalog *catalog; /* made on first use (catalog.c) */
   struct wpu_world *retired_next; /* see world.c */
   int implicit; /* made by wpu__world_implicit, replaced by the next create */
 };
@@ -29,12 +30,13 @@ struct wpu_world {
  * world was created explicitly. NULL when out of memory. */
 wpu_world *wpu__world_implicit(void);
 
-/* Whether id names an entry of the world's catalog. Until the catalog
- * exists (the catalog area), every non-zero id is taken as valid. */
-static inline int wpu__catalog_knows(wpu_world *w, DWORD id) {
-  (void)w;
-  return id != 0;
-}
+/* Whether id names an entry of the world's catalog (catalog.c). Id 0 never
+ * does; while the catalog is empty every other id is taken as valid, so
+ * tests that drive a provider without installing it keep working. */
+int wpu__catalog_knows(wpu_world *w, DWORD id);
+
+/* Frees the world's catalog (world.c's destroy path; catalog.c). */
+void wpu__catalog_free(wpu_world *w);
 
 /* Handles libwpu opens for itself (the front's per-thread WSATHREADID) have
  * this context; leak reports and handle counts skip them. */

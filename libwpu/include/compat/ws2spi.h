@@ -310,6 +310,12 @@ int WSPAPI WSCInstallProviderAndChains(
     const LPWSTR lpszLspName, DWORD dwServiceFlags,
     LPWSAPROTOCOL_INFOW lpProtocolInfoList, DWORD dwNumberOfEntries,
     LPDWORD lpdwCatalogEntryId, LPINT lpErrno);
+/* The 64-bit Windows form (Wine 8 declares neither). */
+int WSPAPI WSCInstallProviderAndChains64_32(
+    LPGUID lpProviderId, const LPWSTR lpszProviderDllPath,
+    const LPWSTR lpszProviderDllPath32, const LPWSTR lpszLspName,
+    DWORD dwServiceFlags, LPWSAPROTOCOL_INFOW lpProtocolInfoList,
+    DWORD dwNumberOfEntries, LPDWORD lpdwCatalogEntryId, LPINT lpErrno);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,7 @@
  *
  * Registrations are process-wide (they describe code linked into the
  * program, not state of a world). All functions are thread-safe.
+ * libwpu/src/win32/module.c describes the kernel32 side in full.
  */
 #ifndef WPU_MODULES_H
 #define WPU_MODULES_H
@@ -36,13 +37,17 @@ typedef BOOL(WINAPI *wpu_dll_main)(HINSTANCE hinstDLL, DWORD fdwReason,
                                    LPVOID lpvReserved);
 
 /* Registers (or replaces) the module for path: its exports (copied; names
- * must stay valid) and DllMain (may be NULL). Returns 0, or ERROR_INVALID_
- * PARAMETER (NULL path or n > 0 with NULL exports), ERROR_BUSY (the module
- * is loaded now), ERROR_NOT_ENOUGH_MEMORY. */
+ * must stay valid) and DllMain (may be NULL). The path is expanded
+ * (ExpandEnvironmentStringsW) when registered; a registration with the same
+ * expanded path (case-insensitive) is replaced. Returns 0, or
+ * ERROR_INVALID_PARAMETER (NULL or empty path, or n > 0 with NULL exports),
+ * ERROR_BUSY (the module is loaded now), ERROR_NOT_ENOUGH_MEMORY. */
 DWORD wpu_module_register(const WCHAR *path, const wpu_export *exports,
                           size_t n, wpu_dll_main dll_main);
 
-/* Removes a registration. Returns 0, ERROR_MOD_NOT_FOUND or ERROR_BUSY. */
+/* Removes the registration made for path (compared as wpu_module_register
+ * does). Returns 0, ERROR_MOD_NOT_FOUND, ERROR_BUSY (loaded now),
+ * ERROR_INVALID_PARAMETER (NULL or empty path) or ERROR_NOT_ENOUGH_MEMORY. */
 DWORD wpu_module_unregister(const WCHAR *path);
 
 #ifdef __cplusplus

@@ -24,6 +24,7 @@
 #include <wpu/threads.h>
 
 #include "../blocking.h"
+#include "../catalog.h"
 #include "../overlapped.h"
 #include "../world_impl.h"
 
@@ -181,3 +182,9 @@ LPWSATHREADID wpu_thread_id_current(void) {
     FlsSetValue(index, &me);
   return &me.id;
 }
+
+/* ---- WSAEnumProtocolsW/A (the catalog area) ----
+ * Applications enumerate the world's catalog, not Windows' own: the import
+ * pointers go straight to catalog.c, which has the same signature. */
+void *__imp_WSAEnumProtocolsW = (void *)wpu__enum_protocols_w;
+void *__imp_WSAEnumProtocolsA = (void *)wpu__enum_protocols_a;

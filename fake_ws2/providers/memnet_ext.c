@@ -1,0 +1,272 @@
+/* memnet_ext.c: memnet's Microsoft extension functions, handed out by
+ * SIO_GET_EXTENSION_FUNCTION_POINTER: AcceptEx, GetAcceptExSockaddrs,
+ * ConnectEx and DisconnectEx. Like the WSP entry points they take the
+ * provider's lock; failures set the thread's WSA last error.
+ *
+ * AcceptEx takes the listener's oldest connection (a conditional one is
+ * accepted without asking) into an unbound, unconnected stream socket, or
+ * waits for one; with dwReceiveDataLength > 0 it then waits for the first
+ * bytes (or the end of the stream). Its completion is reported through the
+ * listening socket's handle (event or port; no completion routine, as the
+ * function takes none); a waiting AcceptEx ends with WSA_OPERATION_ABORTED
+ * when the listener closes. The address blocks hold plain sockaddrs that
+ * GetAcceptExSockaddrs points into. ConnectEx needs a bound socket,
+ * connects (a conditional listener's decision completes it later), then
+ * sends its data as an overlapped send would. DisconnectEx closes the
+ * connection gracefully at once; the socket may connect again (an accepted
+ * one loses its address with TF_REUSE_SOCKET, for AcceptEx).
+ *
+ * Not supported: TransmitFile, TransmitPackets, WSARecvMsg, WSASendMsg,
+ * WSAPoll, the RIO table (mn_extension returns NULL: WSAEINVAL); a
+ * listener closed while an accepted socket's AcceptEx still waits for its
+ * first bytes loses that completion's notification.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "memnet_internal.h"
+
+static BOOL fail(int err) {
+  WSASetLastError(err);
+  return FALSE;
+}
+
+/* ---- AcceptEx ---- */
+
+/* Runs AcceptEx op with l's oldest connection: 0 (completed, *bytes),
+ * WSA_IO_PENDING (waiting for the first bytes), or the error it completed
+ * with. Frees op. */
+static int acceptex_run(mn_socket *l, mn_op *op, DWORD *bytes) {
+  mn_socket *a = op->target;
+  int rc;
+  *bytes = 0;
+  if (a->closed)
+    rc = WSAENOTSOCK; /* and the connection stays queued */
+  else
+    rc = mn_stream_adopt(a, mn_stream_dequeue(l));
+  if (rc == 0) {
+    char *out = op->bufs[0].buf;
+    DWORD rlen = op->bufs[0].len;
+    memcpy(out + rlen, &a->local, mn_addr_len(a->af));
+    memcpy(out + rlen + op->local_len, &a->remote, mn_addr_len(a->af));
+    if (rlen == 0) {
+      mn_notify_complete(&op->note, 0, 0, 0);
+    } else {
+      DWORD flags = 0; /* completes the AcceptEx, now or with the data */
+      rc = mn_stream_recv(a, op->bufs, 1, bytes, &flags, &op->note);
+    }
+  }
+  if (rc != 0 && rc != WSA_IO_PENDING)
+    mn_notify_complete(&op->note, (DWORD)rc, 0, 0);
+  mn_socket_release(a);
+  free(op);
+  return rc;
+}
+
+void mn_acceptex_serve(mn_socket *l) {
+  while (l->acceptexq.head != NULL && l->q_head != NULL) {
+    DWORD bytes;
+    acceptex_run(l, mn_opq_pop(&l->acceptexq), &bytes);
+  }
+}
+
+void mn_acceptex_abort(mn_socket *l, DWORD err) {
+  mn_op *op;
+  while ((op = mn_opq_pop(&l->acceptexq)) != NULL) {
+    mn_notify_complete(&op->note, err, 0, 0);
+    mn_socket_release(op->target);
+    free(op);
+  }
+}
+
+static BOOL WINAPI mn_AcceptEx(SOCKET ls, SOCKET as, PVOID out, DWORD rlen,
+                               DWORD llen, DWORD rmlen, LPDWORD received,
+                               LPOVERLAPPED ov) {
+  int e = 0;
+  mn_socket *l = mn_enter(ls, &e);
+  if (l == NULL)
+    return fail(e);
+  mn_socket *a = mn_find(as);
+  DWORD need = (DWORD)mn_addr_len(l->af) + 16;
+  if (a == NULL)
+    e = WSAENOTSOCK;
+  else if (ov == NULL || l->type != SOCK_STREAM || l->state != MN_LISTENING ||
+           a == l || a->type != SOCK_STREAM || a->af != l->af || a->bound ||
+           a->state != MN_FRESH)
+    e = WSAEINVAL;
+  else if (llen < need || rmlen < need)
+    e = WSAEINVAL;
+  else if (out == NULL)
+    e = WSAEFAULT;
+  mn_notify note;
+  mn_op *op = NULL;
+  if (e == 0 &&
+      mn_notify_begin(&note, ls, (LPWSAOVERLAPPED)ov, NULL, NULL) == 0) {
+    WSABUF wb;
+    wb.len = rlen;
+    wb.buf = out;
+    if ((op = mn_op_new(&note, &wb, 1)) == NULL)
+      e = WSAENOBUFS;
+  }
+  BOOL done = FALSE;
+  DWORD bytes = 0;
+  if (op != NULL) {
+    op->total = rlen;
+    op->target = a;
+    op->local_len = llen;
+    op->remote_len = rmlen;
+    a->refs++;
+    if (l->acceptexq.head == NULL && l->q_head != NULL) {
+      int rc = acceptex_run(l, op, &bytes);
+      done = rc == 0;
+    } else {
+      mn_opq_push(&l->acceptexq, op);
+    }
+  }
+  mn_leave(l);
+  if (e != 0)
+    return fail(e);
+  if (!done)
+    return fail(WSA_IO_PENDING);
+  if (received != NULL)
+    *received = bytes;
+  return TRUE;
+}
+
+static VOID WINAPI mn_GetAcceptExSockaddrs(PVOID out, DWORD rlen, DWORD llen,
+                                           DWORD rmlen, struct sockaddr **local,
+                                           LPINT local_len,
+                                           struct sockaddr **remote,
+                                           LPINT remote_len) {
+  (void)rmlen;
+  char *base = (char *)out + rlen;
+  struct sockaddr *l = (struct sockaddr *)base;
+  struct sockaddr *r = (struct sockaddr *)(base + llen);
+  if (local != NULL)
+    *local = l;
+  if (local_len != NULL)
+    *local_len = mn_addr_len(l->sa_family);
+  if (remote != NULL)
+    *remote = r;
+  if (remote_len != NULL)
+    *remote_len = mn_addr_len(r->sa_family);
+}
+
+/* ---- ConnectEx ---- */
+
+void mn_connect_resolved(mn_socket *c, int err) {
+  mn_op *op = c->connect_op;
+  if (op == NULL)
+    return;
+  c->connect_op = NULL;
+  if (err == 0 && op->total > 0) {
+    DWORD sent = 0;
+    err = mn_stream_send(c, op->bufs, 1, &sent, 0, &op->note);
+    if (err == 0 || err == WSA_IO_PENDING) {
+      free(op); /* completed, or queued as a send */
+      return;
+    }
+  }
+  mn_notify_complete(&op->note, (DWORD)err, 0, 0);
+  free(op);
+}
+
+static BOOL WINAPI mn_ConnectEx(SOCKET h, const struct sockaddr *name,
+                                int namelen, PVOID buf, DWORD len, LPDWORD sent,
+                                LPOVERLAPPED ov) {
+  int e = 0;
+  mn_socket *s = mn_enter(h, &e);
+  if (s == NULL)
+    return fail(e);
+  mn_addr to;
+  if (ov == NULL || s->type != SOCK_STREAM || !s->bound)
+    e = WSAEINVAL;
+  else if (len > 0 && buf == NULL)
+    e = WSAEFAULT;
+  else
+    e = mn_addr_parse(s, name, namelen, &to);
+  if (e == 0)
+    e = mn_stream_connect(s, &to, TRUE);
+  WSABUF wb;
+  wb.len = len;
+  wb.buf = buf;
+  mn_notify note;
+  DWORD bytes = 0;
+  if (e == 0 || e == WSA_IO_PENDING)
+    mn_notify_begin(&note, h, (LPWSAOVERLAPPED)ov, NULL, NULL);
+  if (e == 0) { /* connected: now the data, as an overlapped send */
+    if (len == 0)
+      mn_notify_complete(&note, 0, 0, 0);
+    else
+      e = mn_stream_send(s, &wb, 1, &bytes, 0, &note);
+  } else if (e == WSA_IO_PENDING) { /* a conditional accept decides */
+    mn_op *op = mn_op_new(&note, &wb, 1);
+    if (op == NULL) {
+      e = WSAENOBUFS;
+    } else {
+      op->total = len;
+      s->connect_op = op;
+    }
+  }
+  mn_leave(s);
+  if (e != 0)
+    return fail(e);
+  if (sent != NULL)
+    *sent = bytes;
+  return TRUE;
+}
+
+/* ---- DisconnectEx ---- */
+
+static BOOL WINAPI mn_DisconnectEx(SOCKET h, LPOVERLAPPED ov, DWORD flags,
+                                   DWORD reserved) {
+  int e = 0;
+  mn_socket *s = mn_enter(h, &e);
+  if (s == NULL)
+    return fail(e);
+  if (reserved != 0 || (flags & ~(DWORD)TF_REUSE_SOCKET) != 0)
+    e = WSAEINVAL;
+  else if (s->type != SOCK_STREAM || s->state != MN_CONNECTED)
+    e = WSAENOTCONN;
+  if (e == 0) {
+    mn_opq_abort(&s->recvq, WSA_OPERATION_ABORTED);
+    mn_opq_abort(&s->sendq, WSA_OPERATION_ABORTED);
+    mn_stream_close(s, FALSE);
+    s->state = MN_FRESH;
+    s->ring_head = s->ring_len = 0;
+    s->fin = s->peer_gone = s->shut_send = s->shut_recv = FALSE;
+    s->conn_error = 0;
+    s->close_recorded = s->write_wanted = s->connect_failed = FALSE;
+    if ((flags & TF_REUSE_SOCKET) && s->accepted)
+      s->bound = s->accepted = FALSE;
+    mn_notify note;
+    if (ov != NULL &&
+        mn_notify_begin(&note, h, (LPWSAOVERLAPPED)ov, NULL, NULL) == 0)
+      mn_notify_complete(&note, 0, 0, 0);
+    mn_changed(s);
+  }
+  mn_leave(s);
+  return e != 0 ? fail(e) : TRUE;
+}
+
+/* ---- The table ---- */
+
+void *mn_extension(const GUID *guid) {
+  static const GUID acceptex = WSAID_ACCEPTEX;
+  static const GUID sockaddrs = WSAID_GETACCEPTEXSOCKADDRS;
+  static const GUID connectex = WSAID_CONNECTEX;
+  static const GUID disconnectex = WSAID_DISCONNECTEX;
+  static const LPFN_ACCEPTEX fn_acceptex = mn_AcceptEx;
+  static const LPFN_GETACCEPTEXSOCKADDRS fn_sockaddrs = mn_GetAcceptExSockaddrs;
+  static const LPFN_CONNECTEX fn_connectex = mn_ConnectEx;
+  static const LPFN_DISCONNECTEX fn_disconnectex = mn_DisconnectEx;
+  if (memcmp(guid, &acceptex, sizeof *guid) == 0)
+    return (void *)fn_acceptex;
+  if (memcmp(guid, &sockaddrs, sizeof *guid) == 0)
+    return (void *)fn_sockaddrs;
+  if (memcmp(guid, &connectex, sizeof *guid) == 0)
+    return (void *)fn_connectex;
+  if (memcmp(guid, &disconnectex, sizeof *guid) == 0)
+    return (void *)fn_disconnectex;
+  return NULL;
+}
