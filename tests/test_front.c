@@ -346,6 +346,60 @@ static void address_helpers_parse_and_print_loopback(void **state) {
   assert_int_not_equal(getaddrinfo("example.com", NULL, NULL, &res), 0);
 }
 
+/* ---- A provider from a shared object ---- */
+
+static void installed_shared_object_provider_serves_its_entries(
+    void **state) {
+  (void)state;
+  static const GUID hello_id = {
+      0x5e1f0a11, 0x1234, 0x4cde, {0x80, 0x01, 0x02, 0x03, 0x04, 0x05, 6, 7}};
+  const char *so = WPU_TEST_HELLO_SO;
+  WCHAR path[MAX_PATH];
+  size_t n = strlen(so);
+  assert_true(n < MAX_PATH);
+  for (size_t i = 0; i <= n; i++)
+    path[i] = (unsigned char)so[i];
+  WSAPROTOCOL_INFOW info;
+  memset(&info, 0, sizeof info);
+  info.dwServiceFlags1 = XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER;
+  info.ProviderId = hello_id;
+  info.ProtocolChain.ChainLen = BASE_PROTOCOL;
+  info.iVersion = 2;
+  info.iAddressFamily = AF_INET;
+  info.iMaxSockAddr = sizeof(struct sockaddr_in);
+  info.iMinSockAddr = sizeof(struct sockaddr_in);
+  info.iSocketType = SOCK_STREAM;
+  info.iProtocol = IPPROTO_TCP;
+  static const char name[] = "hello provider (shared object)";
+  for (size_t i = 0; i < sizeof name; i++)
+    info.szProtocol[i] = (unsigned char)name[i];
+  int err = 0;
+  assert_int_equal(WSCInstallProvider((LPGUID)&hello_id, path, &info, 1, &err),
+                   0);
+  /* Its entry, as the catalog numbered it. */
+  DWORD ids[64];
+  size_t count = wpu_catalog_count(), found = 0;
+  for (size_t i = 0; i < count; i++) {
+    WSAPROTOCOL_INFOW e;
+    assert_int_equal(wpu_catalog_at(i, &e), 0);
+    if (memcmp(&e.ProviderId, &hello_id, sizeof hello_id) == 0)
+      ids[found++] = e.dwCatalogEntryId;
+  }
+  assert_int_equal(found, 1);
+  assert_int_equal(wpu_catalog_get(ids[0], &info, NULL, 0), 0);
+  SOCKET s = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+                        FROM_PROTOCOL_INFO, &info, 0, 0);
+  assert_int_not_equal(s, INVALID_SOCKET);
+  DWORD catalog_id = 0;
+  /* The hello provider makes WPUCreateSocketHandle handles. */
+  assert_int_equal(wpu_socket_query(s, &catalog_id), WPU_SOCKET_CREATED);
+  assert_int_equal(catalog_id, ids[0]);
+  int type = 0, len = sizeof type;
+  assert_int_equal(getsockopt(s, SOL_SOCKET, SO_TYPE, (char *)&type, &len), 0);
+  assert_int_equal(type, SOCK_STREAM);
+  assert_int_equal(closesocket(s), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void) {
@@ -367,6 +421,7 @@ int main(void) {
       T(write_file_and_read_file_on_ifs_handles_reach_the_base),
       T(read_file_on_a_non_socket_fails_with_invalid_handle),
       T(address_helpers_parse_and_print_loopback),
+      T(installed_shared_object_provider_serves_its_entries),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
