@@ -126,6 +126,27 @@ static void socket_comes_from_the_matching_catalog_entry(void **state) {
   assert_int_equal(closesocket(s), 0);
 }
 
+static void every_visible_catalog_entry_makes_a_socket(void **state) {
+  (void)state;
+  DWORD size = 0;
+  assert_int_equal(WSAEnumProtocolsW(NULL, NULL, &size), SOCKET_ERROR);
+  assert_int_equal(WSAGetLastError(), WSAENOBUFS);
+  WSAPROTOCOL_INFOW entries[16];
+  assert_true(size <= sizeof entries);
+  int n = WSAEnumProtocolsW(NULL, entries, &size);
+  assert_int_equal(n, 4); /* memnet's TCP and UDP over IPv4 and IPv6 */
+  for (int i = 0; i < n; i++) {
+    SOCKET s = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+                          FROM_PROTOCOL_INFO, &entries[i], 0,
+                          WSA_FLAG_OVERLAPPED);
+    assert_int_not_equal(s, INVALID_SOCKET);
+    DWORD catalog_id = 0;
+    assert_int_equal(wpu_socket_query(s, &catalog_id), WPU_SOCKET_IFS);
+    assert_int_equal(catalog_id, entries[i].dwCatalogEntryId);
+    assert_int_equal(closesocket(s), 0);
+  }
+}
+
 static void socket_with_unknown_family_fails_with_eafnosupport(void **state) {
   (void)state;
   assert_int_equal(socket(AF_APPLETALK, SOCK_STREAM, 0), INVALID_SOCKET);
@@ -409,6 +430,7 @@ int main(void) {
       T(calls_after_the_last_wsacleanup_fail_with_notinitialised),
       T(last_wsacleanup_cleans_up_every_started_provider),
       T(socket_comes_from_the_matching_catalog_entry),
+      T(every_visible_catalog_entry_makes_a_socket),
       T(socket_with_unknown_family_fails_with_eafnosupport),
       T(calls_on_a_non_socket_fail_with_enotsock),
       T(stream_data_flows_through_the_front),
