@@ -43,15 +43,9 @@ static BOOL CALLBACK blocking_callback(DWORD_PTR dwContext) {
 int WSPAPI WPUQueryBlockingCallback(DWORD dwCatalogEntryId,
                                     LPBLOCKINGCALLBACK *lplpfnCallback,
                                     PDWORD_PTR lpdwContext, LPINT lpErrno) {
-  if (lpErrno == NULL) {
-    WSASetLastError(WSAEFAULT);
+  wpu_world *w = wpu__enter(lpErrno);
+  if (w == NULL)
     return SOCKET_ERROR;
-  }
-  wpu_world *w = wpu__world();
-  if (w == NULL) {
-    *lpErrno = WSANOTINITIALISED;
-    return SOCKET_ERROR;
-  }
   if (lplpfnCallback == NULL || lpdwContext == NULL) {
     *lpErrno = WSAEFAULT;
     return SOCKET_ERROR;

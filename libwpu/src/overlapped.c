@@ -102,15 +102,9 @@ DWORD wpu__socket_associate(SOCKET s, HANDLE port, ULONG_PTR key) {
 static int complete(SOCKET s, unsigned kinds, LPWSAOVERLAPPED lpOverlapped,
                     DWORD dwError, DWORD cbTransferred, LPINT lpErrno,
                     int bad_socket_error) {
-  if (lpErrno == NULL) {
-    WSASetLastError(WSAEFAULT);
+  wpu_world *w = wpu__enter(lpErrno);
+  if (w == NULL)
     return SOCKET_ERROR;
-  }
-  wpu_world *w = wpu__world();
-  if (w == NULL) {
-    *lpErrno = WSANOTINITIALISED;
-    return SOCKET_ERROR;
-  }
   wpu_handle_view v;
   wpu_slot *slot = wpu_handles_pin(&w->handles, (uintptr_t)s, kinds, &v);
   if (slot == NULL) {

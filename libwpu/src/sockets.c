@@ -8,21 +8,9 @@
 #define KINDS_CREATED WPU_KIND_BIT(WPU_KIND_SOCKET)
 #define KINDS_IFS     WPU_KIND_BIT(WPU_KIND_IFS_SOCKET)
 
-/* Common entry checks: a place for the error and a current world. */
-static wpu_world *enter(LPINT lpErrno) {
-  wpu_world *w = wpu__world();
-  if (lpErrno == NULL) {
-    WSASetLastError(WSAEFAULT);
-    return NULL;
-  }
-  if (w == NULL)
-    *lpErrno = WSANOTINITIALISED;
-  return w;
-}
-
 static SOCKET create(wpu_kind kind, DWORD catalog_id, DWORD_PTR context,
                      LPINT lpErrno) {
-  wpu_world *w = enter(lpErrno);
+  wpu_world *w = wpu__enter(lpErrno);
   if (w == NULL)
     return INVALID_SOCKET;
   uintptr_t h =
@@ -36,7 +24,7 @@ static SOCKET create(wpu_kind kind, DWORD catalog_id, DWORD_PTR context,
 
 static int get_context(SOCKET s, unsigned kinds, PDWORD_PTR lpContext,
                        LPINT lpErrno) {
-  wpu_world *w = enter(lpErrno);
+  wpu_world *w = wpu__enter(lpErrno);
   if (w == NULL)
     return SOCKET_ERROR;
   if (lpContext == NULL) {
@@ -53,7 +41,7 @@ static int get_context(SOCKET s, unsigned kinds, PDWORD_PTR lpContext,
 }
 
 static int close_socket(SOCKET s, unsigned kinds, LPINT lpErrno) {
-  wpu_world *w = enter(lpErrno);
+  wpu_world *w = wpu__enter(lpErrno);
   if (w == NULL)
     return SOCKET_ERROR;
   if (wpu_handles_close(&w->handles, (uintptr_t)s, kinds) != 0) {
@@ -79,7 +67,7 @@ int WSPAPI WPUCloseSocketHandle(SOCKET s, LPINT lpErrno) {
 
 SOCKET WSPAPI WPUModifyIFSHandle(DWORD dwCatalogEntryId, SOCKET ProposedHandle,
                                  LPINT lpErrno) {
-  wpu_world *w = enter(lpErrno);
+  wpu_world *w = wpu__enter(lpErrno);
   if (w == NULL)
     return INVALID_SOCKET;
   wpu_slot *slot =

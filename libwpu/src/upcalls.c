@@ -30,14 +30,8 @@ int WSAAPI __WSAFDIsSet(SOCKET s, fd_set *set) {
 /* The event upcalls are kernel32's manual-reset events (on Linux the
  * emulated ones, on Windows the real ones). */
 WSAEVENT WSPAPI WPUCreateEvent(LPINT lpErrno) {
-  if (lpErrno == NULL) {
-    WSASetLastError(WSAEFAULT);
+  if (wpu__enter(lpErrno) == NULL)
     return WSA_INVALID_EVENT;
-  }
-  if (wpu__world() == NULL) {
-    *lpErrno = WSANOTINITIALISED;
-    return WSA_INVALID_EVENT;
-  }
   HANDLE h = CreateEventW(NULL, TRUE, FALSE, NULL);
   if (h == NULL) {
     *lpErrno = WSA_NOT_ENOUGH_MEMORY;
@@ -49,14 +43,8 @@ WSAEVENT WSPAPI WPUCreateEvent(LPINT lpErrno) {
 typedef BOOL(WINAPI *event_fn)(HANDLE);
 
 static BOOL event_op(event_fn fn, WSAEVENT hEvent, LPINT lpErrno) {
-  if (lpErrno == NULL) {
-    WSASetLastError(WSAEFAULT);
+  if (wpu__enter(lpErrno) == NULL)
     return FALSE;
-  }
-  if (wpu__world() == NULL) {
-    *lpErrno = WSANOTINITIALISED;
-    return FALSE;
-  }
   if (hEvent == WSA_INVALID_EVENT || !fn(hEvent)) {
     *lpErrno = WSA_INVALID_HANDLE;
     return FALSE;
@@ -79,14 +67,8 @@ BOOL WSPAPI WPUResetEvent(WSAEVENT hEvent, LPINT lpErrno) {
 /* A WSATHREADID names a thread by a handle of its own (ThreadHandle);
  * Reserved carries the thread id. */
 int WSPAPI WPUOpenCurrentThread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
-  if (lpErrno == NULL) {
-    WSASetLastError(WSAEFAULT);
+  if (wpu__enter(lpErrno) == NULL)
     return SOCKET_ERROR;
-  }
-  if (wpu__world() == NULL) {
-    *lpErrno = WSANOTINITIALISED;
-    return SOCKET_ERROR;
-  }
   if (lpThreadId == NULL) {
     *lpErrno = WSAEFAULT;
     return SOCKET_ERROR;
@@ -104,14 +86,8 @@ int WSPAPI WPUOpenCurrentThread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
 }
 
 int WSPAPI WPUCloseThread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
-  if (lpErrno == NULL) {
-    WSASetLastError(WSAEFAULT);
+  if (wpu__enter(lpErrno) == NULL)
     return SOCKET_ERROR;
-  }
-  if (wpu__world() == NULL) {
-    *lpErrno = WSANOTINITIALISED;
-    return SOCKET_ERROR;
-  }
   if (lpThreadId == NULL || lpThreadId->ThreadHandle == NULL ||
       !CloseHandle(lpThreadId->ThreadHandle)) {
     *lpErrno = WSAEINVAL;
@@ -123,14 +99,8 @@ int WSPAPI WPUCloseThread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
 
 int WSPAPI WPUQueueApc(LPWSATHREADID lpThreadId, LPWSAUSERAPC lpfnUserApc,
                        DWORD_PTR dwContext, LPINT lpErrno) {
-  if (lpErrno == NULL) {
-    WSASetLastError(WSAEFAULT);
+  if (wpu__enter(lpErrno) == NULL)
     return SOCKET_ERROR;
-  }
-  if (wpu__world() == NULL) {
-    *lpErrno = WSANOTINITIALISED;
-    return SOCKET_ERROR;
-  }
   /* LPWSAUSERAPC and PAPCFUNC have the same signature. */
   if (lpThreadId == NULL || lpfnUserApc == NULL ||
       !QueueUserAPC((PAPCFUNC)lpfnUserApc, lpThreadId->ThreadHandle,

@@ -21,7 +21,7 @@ struct wpu_world {
   _Atomic(struct wpu_providers *) providers; /* started providers */
   struct wpu_attachment *attachments;        /* guarded by attach_mu */
   struct wpu_plat_mutex *attach_mu;
-  struct wpu_catalog *catalog; /* made on first use (catalog.c) */
+  struct wpu_catalog *catalog;    /* made on first use (catalog.c) */
   struct wpu_world *retired_next; /* see world.c */
   int implicit; /* made by wpu__world_implicit, replaced by the next create */
 };
@@ -57,6 +57,20 @@ void wpu__report(wpu_world *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/* The entry check of every upcall: the current world, or NULL after storing
+ * the error (WSAEFAULT as the thread's last error when lpErrno is NULL,
+ * WSANOTINITIALISED in *lpErrno when there is no world). */
+static inline wpu_world *wpu__enter(LPINT lpErrno) {
+  if (lpErrno == NULL) {
+    WSASetLastError(WSAEFAULT);
+    return NULL;
+  }
+  wpu_world *w = wpu__world();
+  if (w == NULL)
+    *lpErrno = WSANOTINITIALISED;
+  return w;
+}
 
 /* Stores err in *lpErrno, or, when lpErrno is NULL, WSAEFAULT as the
  * thread's last error. */

@@ -33,32 +33,16 @@ int WSAAPI select(int nfds, fd_set *readfds, fd_set *writefds,
 
 int WSAAPI WSAEventSelect(SOCKET s, WSAEVENT hEventObject,
                           LONG lNetworkEvents) {
-  const WSPPROC_TABLE *p = fws2__procs(s);
-  if (p == NULL)
-    return SOCKET_ERROR;
-  int err = 0;
-  return fws2__result(p->lpWSPEventSelect(s, hEventObject, lNetworkEvents,
-                                          &err),
-                      err);
+  FWS2_FORWARD(s, lpWSPEventSelect, hEventObject, lNetworkEvents);
 }
 
 int WSAAPI WSAEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
                                 LPWSANETWORKEVENTS lpNetworkEvents) {
-  const WSPPROC_TABLE *p = fws2__procs(s);
-  if (p == NULL)
-    return SOCKET_ERROR;
-  int err = 0;
-  return fws2__result(p->lpWSPEnumNetworkEvents(s, hEventObject,
-                                                lpNetworkEvents, &err),
-                      err);
+  FWS2_FORWARD(s, lpWSPEnumNetworkEvents, hEventObject, lpNetworkEvents);
 }
 
 int WSAAPI WSAAsyncSelect(SOCKET s, HWND hWnd, u_int wMsg, LONG lEvent) {
-  const WSPPROC_TABLE *p = fws2__procs(s);
-  if (p == NULL)
-    return SOCKET_ERROR;
-  int err = 0;
-  return fws2__result(p->lpWSPAsyncSelect(s, hWnd, wMsg, lEvent, &err), err);
+  FWS2_FORWARD(s, lpWSPAsyncSelect, hWnd, wMsg, lEvent);
 }
 
 WSAEVENT WSAAPI WSACreateEvent(void) {

@@ -28,6 +28,19 @@ static inline int fws2__result(int rc, int err) {
   return rc;
 }
 
+/* The body of a front function that forwards to the WSP function fn of
+ * socket s's provider: fn(s, args..., &err), the last error set from err
+ * on failure. */
+#define FWS2_FORWARD(s, fn, ...)                                               \
+  do {                                                                         \
+    const WSPPROC_TABLE *p_ = fws2__procs(s);                                  \
+    if (p_ == NULL)                                                            \
+      return SOCKET_ERROR;                                                     \
+    int err_ = 0;                                                              \
+    int rc_ = p_->fn(s, __VA_ARGS__, &err_);                                   \
+    return fws2__result(rc_, err_);                                            \
+  } while (0)
+
 /* Counts ReadFile/WriteFile calls on WPUCreateSocketHandle handles that
  * were redirected to the owner's WSPRecv/WSPSend (the seed page's
  * performance penalty, made visible). */

@@ -28,14 +28,9 @@ int WSAAPI WSASend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                    LPDWORD lpNumberOfBytesSent, DWORD dwFlags,
                    LPWSAOVERLAPPED lpOverlapped,
                    LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) {
-  const WSPPROC_TABLE *p = fws2__procs(s);
-  if (p == NULL)
-    return SOCKET_ERROR;
-  int err = 0;
-  int rc = p->lpWSPSend(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent,
-                        dwFlags, lpOverlapped, lpCompletionRoutine,
-                        wpu_thread_id_current(), &err);
-  return fws2__result(rc, err);
+  FWS2_FORWARD(s, lpWSPSend, lpBuffers, dwBufferCount, lpNumberOfBytesSent,
+               dwFlags, lpOverlapped, lpCompletionRoutine,
+               wpu_thread_id_current());
 }
 
 int WSAAPI WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -43,28 +38,18 @@ int WSAAPI WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                      const struct sockaddr *lpTo, int iTolen,
                      LPWSAOVERLAPPED lpOverlapped,
                      LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) {
-  const WSPPROC_TABLE *p = fws2__procs(s);
-  if (p == NULL)
-    return SOCKET_ERROR;
-  int err = 0;
-  int rc = p->lpWSPSendTo(s, lpBuffers, dwBufferCount, lpNumberOfBytesSent,
-                          dwFlags, lpTo, iTolen, lpOverlapped,
-                          lpCompletionRoutine, wpu_thread_id_current(), &err);
-  return fws2__result(rc, err);
+  FWS2_FORWARD(s, lpWSPSendTo, lpBuffers, dwBufferCount, lpNumberOfBytesSent,
+               dwFlags, lpTo, iTolen, lpOverlapped, lpCompletionRoutine,
+               wpu_thread_id_current());
 }
 
 int WSAAPI WSARecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                    LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags,
                    LPWSAOVERLAPPED lpOverlapped,
                    LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) {
-  const WSPPROC_TABLE *p = fws2__procs(s);
-  if (p == NULL)
-    return SOCKET_ERROR;
-  int err = 0;
-  int rc = p->lpWSPRecv(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd,
-                        lpFlags, lpOverlapped, lpCompletionRoutine,
-                        wpu_thread_id_current(), &err);
-  return fws2__result(rc, err);
+  FWS2_FORWARD(s, lpWSPRecv, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd,
+               lpFlags, lpOverlapped, lpCompletionRoutine,
+               wpu_thread_id_current());
 }
 
 int WSAAPI WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
@@ -72,15 +57,9 @@ int WSAAPI WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                        struct sockaddr *lpFrom, LPINT lpFromlen,
                        LPWSAOVERLAPPED lpOverlapped,
                        LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) {
-  const WSPPROC_TABLE *p = fws2__procs(s);
-  if (p == NULL)
-    return SOCKET_ERROR;
-  int err = 0;
-  int rc = p->lpWSPRecvFrom(s, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd,
-                            lpFlags, lpFrom, lpFromlen, lpOverlapped,
-                            lpCompletionRoutine, wpu_thread_id_current(),
-                            &err);
-  return fws2__result(rc, err);
+  FWS2_FORWARD(s, lpWSPRecvFrom, lpBuffers, dwBufferCount, lpNumberOfBytesRecvd,
+               lpFlags, lpFrom, lpFromlen, lpOverlapped, lpCompletionRoutine,
+               wpu_thread_id_current());
 }
 
 int WSAAPI send(SOCKET s, const char *buf, int len, int flags) {

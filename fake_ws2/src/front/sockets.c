@@ -17,16 +17,6 @@
 
 #include "front.h"
 
-#define CALL(s, fn, ...)                                                       \
-  do {                                                                         \
-    const WSPPROC_TABLE *p_ = fws2__procs(s);                                  \
-    if (p_ == NULL)                                                            \
-      return SOCKET_ERROR;                                                     \
-    int err_ = 0;                                                              \
-    int rc_ = p_->fn(s, __VA_ARGS__, &err_);                                   \
-    return fws2__result(rc_, err_);                                            \
-  } while (0)
-
 static int visible(const WSAPROTOCOL_INFOW *e) {
   return !(e->dwProviderFlags & PFL_HIDDEN) && e->ProtocolChain.ChainLen != 0;
 }
@@ -46,8 +36,8 @@ static int pick_entry(int af, int type, int protocol, WSAPROTOCOL_INFOW *out) {
     if (type != 0 && e.iSocketType != type)
       continue;
     have_type = 1;
-    if (protocol != 0 &&
-        (protocol < e.iProtocol || protocol > e.iProtocol + e.iProtocolMaxOffset))
+    if (protocol != 0 && (protocol < e.iProtocol ||
+                          protocol > e.iProtocol + e.iProtocolMaxOffset))
       continue;
     *out = e;
     return 0;
@@ -121,16 +111,16 @@ int WSAAPI closesocket(SOCKET s) {
   const WSPPROC_TABLE *p = fws2__procs(s);
   if (p == NULL)
     return SOCKET_ERROR;
-  int err = 0;
+  int err = 0; /* WSPCloseSocket takes no argument but lpErrno */
   return fws2__result(p->lpWSPCloseSocket(s, &err), err);
 }
 
 int WSAAPI bind(SOCKET s, const struct sockaddr *name, int namelen) {
-  CALL(s, lpWSPBind, name, namelen);
+  FWS2_FORWARD(s, lpWSPBind, name, namelen);
 }
 
 int WSAAPI listen(SOCKET s, int backlog) {
-  CALL(s, lpWSPListen, backlog);
+  FWS2_FORWARD(s, lpWSPListen, backlog);
 }
 
 SOCKET WSAAPI WSAAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
@@ -154,8 +144,8 @@ SOCKET WSAAPI accept(SOCKET s, struct sockaddr *addr, int *addrlen) {
 int WSAAPI WSAConnect(SOCKET s, const struct sockaddr *name, int namelen,
                       LPWSABUF lpCallerData, LPWSABUF lpCalleeData,
                       LPQOS lpSQOS, LPQOS lpGQOS) {
-  CALL(s, lpWSPConnect, name, namelen, lpCallerData, lpCalleeData, lpSQOS,
-       lpGQOS);
+  FWS2_FORWARD(s, lpWSPConnect, name, namelen, lpCallerData, lpCalleeData,
+               lpSQOS, lpGQOS);
 }
 
 int WSAAPI connect(SOCKET s, const struct sockaddr *name, int namelen) {
@@ -163,34 +153,34 @@ int WSAAPI connect(SOCKET s, const struct sockaddr *name, int namelen) {
 }
 
 int WSAAPI shutdown(SOCKET s, int how) {
-  CALL(s, lpWSPShutdown, how);
+  FWS2_FORWARD(s, lpWSPShutdown, how);
 }
 
 int WSAAPI getsockname(SOCKET s, struct sockaddr *name, int *namelen) {
-  CALL(s, lpWSPGetSockName, name, namelen);
+  FWS2_FORWARD(s, lpWSPGetSockName, name, namelen);
 }
 
 int WSAAPI getpeername(SOCKET s, struct sockaddr *name, int *namelen) {
-  CALL(s, lpWSPGetPeerName, name, namelen);
+  FWS2_FORWARD(s, lpWSPGetPeerName, name, namelen);
 }
 
 int WSAAPI getsockopt(SOCKET s, int level, int optname, char *optval,
                       int *optlen) {
-  CALL(s, lpWSPGetSockOpt, level, optname, optval, optlen);
+  FWS2_FORWARD(s, lpWSPGetSockOpt, level, optname, optval, optlen);
 }
 
 int WSAAPI setsockopt(SOCKET s, int level, int optname, const char *optval,
                       int optlen) {
-  CALL(s, lpWSPSetSockOpt, level, optname, optval, optlen);
+  FWS2_FORWARD(s, lpWSPSetSockOpt, level, optname, optval, optlen);
 }
 
 int WSAAPI WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer,
                     DWORD cbInBuffer, LPVOID lpvOutBuffer, DWORD cbOutBuffer,
                     LPDWORD lpcbBytesReturned, LPWSAOVERLAPPED lpOverlapped,
                     LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine) {
-  CALL(s, lpWSPIoctl, dwIoControlCode, lpvInBuffer, cbInBuffer, lpvOutBuffer,
-       cbOutBuffer, lpcbBytesReturned, lpOverlapped, lpCompletionRoutine,
-       wpu_thread_id_current());
+  FWS2_FORWARD(s, lpWSPIoctl, dwIoControlCode, lpvInBuffer, cbInBuffer,
+               lpvOutBuffer, cbOutBuffer, lpcbBytesReturned, lpOverlapped,
+               lpCompletionRoutine, wpu_thread_id_current());
 }
 
 int WSAAPI ioctlsocket(SOCKET s, LONG cmd, u_long *argp) {
@@ -201,7 +191,7 @@ int WSAAPI ioctlsocket(SOCKET s, LONG cmd, u_long *argp) {
 
 int WSAAPI WSADuplicateSocketW(SOCKET s, DWORD dwProcessId,
                                LPWSAPROTOCOL_INFOW lpProtocolInfo) {
-  CALL(s, lpWSPDuplicateSocket, dwProcessId, lpProtocolInfo);
+  FWS2_FORWARD(s, lpWSPDuplicateSocket, dwProcessId, lpProtocolInfo);
 }
 
 int WSAAPI WSADuplicateSocketA(SOCKET s, DWORD dwProcessId,
