@@ -5,7 +5,7 @@
 
 if(WIN32)
   set(WPU_MINGW_DEPS_PREFIX ${CMAKE_BINARY_DIR}/_deps/prefix)
-  if(NOT EXISTS ${WPU_MINGW_DEPS_PREFIX}/lib/libuv_a.a
+  if(NOT EXISTS ${WPU_MINGW_DEPS_PREFIX}/lib/libuv_a.winsock-routed
      OR NOT EXISTS ${WPU_MINGW_DEPS_PREFIX}/lib/libcmocka-static.a)
     message(STATUS "Building libuv and CMocka for mingw-w64 from Debian sources")
     execute_process(

@@ -9,6 +9,19 @@
 #include <platform.h>
 
 #include "providers_impl.h"
+
+#ifndef _WIN32
+/* Linux: kernel32's loader is libwpu's own, registry included. */
+static HMODULE wpu__module_load(const WCHAR *path) {
+  return LoadLibraryW(path);
+}
+static FARPROC wpu__module_proc(HMODULE m, const char *name) {
+  return GetProcAddress(m, name);
+}
+static void wpu__module_free(HMODULE m) {
+  FreeLibrary(m);
+}
+#endif
 #include "world_impl.h"
 
 typedef struct started {
@@ -73,7 +86,7 @@ static int start_one(wpu_world *w, started *s, const WCHAR *stored_path) {
                 (unsigned long)s->catalog_id);
     return WSAEPROVIDERFAILEDINIT;
   }
-  s->module = LoadLibraryW(path);
+  s->module = wpu__module_load(path);
   if (s->module == NULL) {
     wpu__report(w,
                 "wpu: cannot load the provider of catalog entry %lu "
@@ -82,11 +95,11 @@ static int start_one(wpu_world *w, started *s, const WCHAR *stored_path) {
     return WSAEPROVIDERFAILEDINIT;
   }
   LPWSPSTARTUP startup =
-      (LPWSPSTARTUP)(void (*)(void))GetProcAddress(s->module, "WSPStartup");
+      (LPWSPSTARTUP)(void (*)(void))wpu__module_proc(s->module, "WSPStartup");
   if (startup == NULL) {
     wpu__report(w, "wpu: the provider of catalog entry %lu has no WSPStartup",
                 (unsigned long)s->catalog_id);
-    FreeLibrary(s->module);
+    wpu__module_free(s->module);
     return WSAEPROVIDERFAILEDINIT;
   }
   memset(&s->procs, 0, sizeof s->procs);
@@ -95,7 +108,7 @@ static int start_one(wpu_world *w, started *s, const WCHAR *stored_path) {
   if (rc != 0) {
     wpu__report(w, "wpu: WSPStartup of catalog entry %lu failed with %d",
                 (unsigned long)s->catalog_id, rc);
-    FreeLibrary(s->module);
+    wpu__module_free(s->module);
     return WSAEPROVIDERFAILEDINIT;
   }
   if (!table_complete(&s->procs)) {
@@ -107,7 +120,7 @@ static int start_one(wpu_world *w, started *s, const WCHAR *stored_path) {
       int err;
       s->procs.lpWSPCleanup(&err);
     }
-    FreeLibrary(s->module);
+    wpu__module_free(s->module);
     return WSAEINVALIDPROCTABLE;
   }
   return 0;
@@ -168,7 +181,7 @@ static int cleanup(wpu_providers *p) {
     list = s->next;
     int err;
     s->procs.lpWSPCleanup(&err); /* result ignored, as ws2_32 does */
-    FreeLibrary(s->module);
+    wpu__module_free(s->module);
     free(s);
     n++;
   }

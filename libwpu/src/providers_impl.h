@@ -11,4 +11,13 @@ struct wpu_world;
 void wpu__providers_free(struct wpu_world *w);
 extern void (*wpu__providers_free_fn)(struct wpu_world *w);
 
+#ifdef _WIN32
+#include <winsock2.h>
+/* Windows: modules registered with wpu_module_register first (modules_win.c),
+ * then the real loader. */
+HMODULE wpu__module_load(const WCHAR *path);
+FARPROC wpu__module_proc(HMODULE m, const char *name);
+void wpu__module_free(HMODULE m);
+#endif
+
 #endif /* WPU_PROVIDERS_IMPL_H */

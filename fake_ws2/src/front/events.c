@@ -10,8 +10,16 @@
  * completion routines, and return WSA_WAIT_IO_COMPLETION). */
 #include "front.h"
 
+/* mingw-w64 declares the timeout as `const PTIMEVAL` (a const pointer to a
+ * mutable timeval) where the SDK and Wine have `const struct timeval *`. */
+#ifdef _WIN32
+typedef const PTIMEVAL select_timeout;
+#else
+typedef const struct timeval *select_timeout;
+#endif
+
 int WSAAPI select(int nfds, fd_set *readfds, fd_set *writefds,
-                  fd_set *exceptfds, const struct timeval *timeout) {
+                  fd_set *exceptfds, select_timeout timeout) {
   if (!fws2__front_started())
     return SOCKET_ERROR;
   SOCKET first = INVALID_SOCKET;
@@ -27,7 +35,8 @@ int WSAAPI select(int nfds, fd_set *readfds, fd_set *writefds,
   if (p == NULL)
     return SOCKET_ERROR;
   int err = 0;
-  int rc = p->lpWSPSelect(nfds, readfds, writefds, exceptfds, timeout, &err);
+  int rc = p->lpWSPSelect(nfds, readfds, writefds, exceptfds,
+                          (struct timeval *)timeout, &err);
   return fws2__result(rc, err);
 }
 
@@ -45,6 +54,8 @@ int WSAAPI WSAAsyncSelect(SOCKET s, HWND hWnd, u_int wMsg, LONG lEvent) {
   FWS2_FORWARD(s, lpWSPAsyncSelect, hWnd, wMsg, lEvent);
 }
 
+#ifndef _WIN32
+/* WSA events are Windows' own on the Windows build. */
 WSAEVENT WSAAPI WSACreateEvent(void) {
   HANDLE h = CreateEventW(NULL, TRUE, FALSE, NULL);
   if (h == NULL) {
@@ -85,3 +96,4 @@ DWORD WSAAPI WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT *lphEvents,
   }
   return rc; /* WSA_WAIT_EVENT_0, _IO_COMPLETION, _TIMEOUT, _FAILED */
 }
+#endif /* !_WIN32 */

@@ -126,7 +126,9 @@ BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
   return ok;
 }
 
-/* ---- ReadFile / WriteFile on socket handles ---- */
+#ifndef _WIN32
+/* ---- ReadFile / WriteFile on socket handles (Linux: on Windows they are
+ * kernel32's own) ---- */
 
 /* The proc table ReadFile/WriteFile use for h, or NULL (last error set). */
 static const WSPPROC_TABLE *file_procs(HANDLE h) {
@@ -194,3 +196,4 @@ BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer,
     *lpNumberOfBytesWritten = rc == 0 ? sent : 0;
   return file_result(rc, err, lpOverlapped);
 }
+#endif /* !_WIN32 */
