@@ -5,8 +5,13 @@
 # directory, which completes ws2spi.h and strsafe.h. A few probes find which
 # SPI declarations this Wine already has (wpu/compat_config.h).
 # Windows (mingw-w64): the toolchain's own headers; nothing to add.
+# Installed (WpuInstall.cmake) as wpu::winheaders: compat/ goes to
+# include/wpu-compat, compat_config.h to include/wpu, and the package's
+# config file finds Wine's headers again (libwpuConfig.cmake).
 
+include(GNUInstallDirs)
 add_library(wpu_winheaders INTERFACE)
+set_target_properties(wpu_winheaders PROPERTIES EXPORT_NAME winheaders)
 if(WIN32)
   target_compile_definitions(wpu_winheaders INTERFACE WIN32_LEAN_AND_MEAN)
   return()
@@ -50,17 +55,21 @@ foreach(v WSPDATA WSATHREADID LPBLOCKINGCALLBACK LPWSAUSERAPC WSPPROC_TABLE
     set(WPU_WINE_HAS_${v} 0)
   endif()
 endforeach()
-set(WPU_GENERATED_INCLUDE_DIR ${CMAKE_BINARY_DIR}/generated/include)
+set(WPU_GENERATED_INCLUDE_DIR ${PROJECT_BINARY_DIR}/generated/include)
 configure_file(${CMAKE_CURRENT_LIST_DIR}/compat_config.h.in
   ${WPU_GENERATED_INCLUDE_DIR}/wpu/compat_config.h @ONLY)
 
 target_include_directories(wpu_winheaders SYSTEM INTERFACE
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/libwpu/include/compat>
   $<BUILD_INTERFACE:${WPU_GENERATED_INCLUDE_DIR}>
-  ${WPU_WINE_INCLUDE_DIR})
+  $<BUILD_INTERFACE:${WPU_WINE_INCLUDE_DIR}>)
 # libwpu's own headers are not system headers: their warnings count.
+# Installed, all of them are (imported targets), compat first; Wine's
+# headers are added by libwpuConfig.cmake.
 target_include_directories(wpu_winheaders INTERFACE
-  $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/libwpu/include>)
+  $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/libwpu/include>
+  $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/wpu-compat>
+  $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 target_compile_definitions(wpu_winheaders INTERFACE ${WPU_WINE_DEFINES})
 # Everything that sees the Windows types on Linux sees <winsock2.h> first
 # (wpu/prelude.h), whatever order its source includes headers in.
