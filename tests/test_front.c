@@ -5,6 +5,7 @@
 #include <winsock2.h>
 #include <ws2spi.h>
 #include <ws2tcpip.h>
+#include <sporder.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +19,9 @@
 #include <fws2/front.h>
 #include <wpu/wpu.h>
 #include <wpu/catalog.h>
+#include <wpu/modules.h>
 #include <wpu/providers.h>
+#include <fws2/memnet.h>
 
 #define WAIT_MS 10000
 
@@ -83,8 +86,8 @@ static void wsastartup_rejects_version_zero_and_null_data(void **state) {
   assert_int_equal(WSAStartup(MAKEWORD(2, 2), NULL), WSAEFAULT);
 }
 
-static void calls_after_the_last_wsacleanup_fail_with_notinitialised(
-    void **state) {
+static void
+calls_after_the_last_wsacleanup_fail_with_notinitialised(void **state) {
   (void)state;
   assert_int_equal(WSACleanup(), 0);
   assert_int_equal(socket(AF_INET, SOCK_STREAM, 0), INVALID_SOCKET);
@@ -115,9 +118,8 @@ static void socket_comes_from_the_matching_catalog_entry(void **state) {
   assert_int_not_equal(s, INVALID_SOCKET);
   WSAPROTOCOL_INFOW info;
   int len = sizeof info;
-  assert_int_equal(getsockopt(s, SOL_SOCKET, SO_PROTOCOL_INFOW, (char *)&info,
-                              &len),
-                   0);
+  assert_int_equal(
+      getsockopt(s, SOL_SOCKET, SO_PROTOCOL_INFOW, (char *)&info, &len), 0);
   assert_int_equal(info.iAddressFamily, AF_INET6);
   assert_int_equal(info.iSocketType, SOCK_DGRAM);
   DWORD catalog_id = 0;
@@ -136,9 +138,9 @@ static void every_visible_catalog_entry_makes_a_socket(void **state) {
   int n = WSAEnumProtocolsW(NULL, entries, &size);
   assert_int_equal(n, 4); /* memnet's TCP and UDP over IPv4 and IPv6 */
   for (int i = 0; i < n; i++) {
-    SOCKET s = WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
-                          FROM_PROTOCOL_INFO, &entries[i], 0,
-                          WSA_FLAG_OVERLAPPED);
+    SOCKET s =
+        WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+                   &entries[i], 0, WSA_FLAG_OVERLAPPED);
     assert_int_not_equal(s, INVALID_SOCKET);
     DWORD catalog_id = 0;
     assert_int_equal(wpu_socket_query(s, &catalog_id), WPU_SOCKET_IFS);
@@ -194,9 +196,9 @@ static void overlapped_recv_signals_the_event(void **state) {
   int rc = WSARecv(s, &b, 1, &got, &flags, &ov, NULL);
   assert_true(rc == 0 || WSAGetLastError() == WSA_IO_PENDING);
   assert_int_equal(send(c, "abc", 3, 0), 3);
-  assert_int_equal(WSAWaitForMultipleEvents(1, &ov.hEvent, TRUE, WAIT_MS,
-                                            FALSE),
-                   WSA_WAIT_EVENT_0);
+  assert_int_equal(
+      WSAWaitForMultipleEvents(1, &ov.hEvent, TRUE, WAIT_MS, FALSE),
+      WSA_WAIT_EVENT_0);
   assert_true(WSAGetOverlappedResult(s, &ov, &got, FALSE, &flags));
   assert_int_equal(got, 3);
   assert_memory_equal(buf, "abc", 3);
@@ -217,8 +219,8 @@ static void CALLBACK on_recv(DWORD error, DWORD bytes, LPWSAOVERLAPPED ov,
   routine_thread = GetCurrentThreadId();
 }
 
-static void overlapped_recv_runs_the_completion_routine_when_alertable(
-    void **state) {
+static void
+overlapped_recv_runs_the_completion_routine_when_alertable(void **state) {
   (void)state;
   SOCKET c, s;
   connected_pair(&c, &s);
@@ -244,8 +246,7 @@ static void overlapped_send_posts_to_the_associated_port(void **state) {
   SOCKET c, s;
   connected_pair(&c, &s);
   HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
-  assert_ptr_equal(CreateIoCompletionPort((HANDLE)c, port, 0xc0ffee, 0),
-                   port);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)c, port, 0xc0ffee, 0), port);
   WSABUF b = {5, "hello"};
   WSAOVERLAPPED ov;
   memset(&ov, 0, sizeof ov);
@@ -316,8 +317,8 @@ static void event_select_signals_fd_read(void **state) {
 #ifndef _WIN32
 /* ---- ReadFile / WriteFile (Linux: on Windows they are kernel32's) ---- */
 
-static void write_file_and_read_file_on_ifs_handles_reach_the_base(
-    void **state) {
+static void
+write_file_and_read_file_on_ifs_handles_reach_the_base(void **state) {
   (void)state;
   SOCKET c, s;
   connected_pair(&c, &s);
@@ -335,8 +336,7 @@ static void write_file_and_read_file_on_ifs_handles_reach_the_base(
   closesocket(s);
 }
 
-static void read_file_on_a_non_socket_fails_with_invalid_handle(
-    void **state) {
+static void read_file_on_a_non_socket_fails_with_invalid_handle(void **state) {
   (void)state;
   char buf[4];
   DWORD n = 7;
@@ -358,8 +358,7 @@ static void address_helpers_parse_and_print_loopback(void **state) {
   char text[64];
   assert_string_equal(inet_ntop(AF_INET6, &a6, text, sizeof text), "::1");
   assert_int_equal(inet_pton(AF_INET6, "fe80::1:2", &a6), 1);
-  assert_string_equal(inet_ntop(AF_INET6, &a6, text, sizeof text),
-                      "fe80::1:2");
+  assert_string_equal(inet_ntop(AF_INET6, &a6, text, sizeof text), "fe80::1:2");
   struct addrinfo hints, *res = NULL;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_INET;
@@ -373,8 +372,7 @@ static void address_helpers_parse_and_print_loopback(void **state) {
 #ifndef _WIN32
 /* ---- A provider from a shared object ---- */
 
-static void installed_shared_object_provider_serves_its_entries(
-    void **state) {
+static void installed_shared_object_provider_serves_its_entries(void **state) {
   (void)state;
   static const GUID hello_id = {
       0x5e1f0a11, 0x1234, 0x4cde, {0x80, 0x01, 0x02, 0x03, 0x04, 0x05, 6, 7}};
@@ -426,6 +424,197 @@ static void installed_shared_object_provider_serves_its_entries(
 }
 #endif
 
+/* ---- Provider start-up and cleanup ---- */
+
+/* A provider wrapped around memnet that counts its startups and cleanups,
+ * can hold a getsockopt in flight, and can call the front from WSPStartup. */
+static volatile LONG wrap_startups, wrap_cleanups;
+static WSPPROC_TABLE wrap_lower;
+static HANDLE wrap_in_call, wrap_release; /* getsockopt in flight */
+static int wrap_reenter;
+
+static int WSPAPI wrap_cleanup(LPINT err) {
+  InterlockedIncrement(&wrap_cleanups);
+  return wrap_lower.lpWSPCleanup(err);
+}
+
+static int WSPAPI wrap_getsockopt(SOCKET s, int level, int name, char *val,
+                                  LPINT len, LPINT err) {
+  if (wrap_in_call != NULL) {
+    SetEvent(wrap_in_call);
+    WaitForSingleObject(wrap_release, WAIT_MS);
+  }
+  return wrap_lower.lpWSPGetSockOpt(s, level, name, val, len, err);
+}
+
+static int WSPAPI wrap_startup(WORD v, LPWSPDATA d, LPWSAPROTOCOL_INFOW info,
+                               WSPUPCALLTABLE up, LPWSPPROC_TABLE t) {
+  InterlockedIncrement(&wrap_startups);
+  if (wrap_reenter) {
+    /* As an LSP probing its lower layer through ws2_32 would. */
+    SOCKET s = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    if (s == INVALID_SOCKET)
+      return WSAEPROVIDERFAILEDINIT;
+    closesocket(s);
+  }
+  int rc = fws2_memnet_WSPStartup(v, d, info, up, t);
+  if (rc == 0) {
+    wrap_lower = *t;
+    t->lpWSPCleanup = wrap_cleanup;
+    t->lpWSPGetSockOpt = wrap_getsockopt;
+  }
+  return rc;
+}
+
+static const GUID wrap_id = {
+    0x77a11e57, 0x0bad, 0x4c0d, {0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 1, 2}};
+static const WCHAR wrap_path[] = {'C', ':', '\\', 'w', 'r', 'a',
+                                  'p', '.', 'd',  'l', 'l', 0};
+
+/* Installs the wrapper's TCP and UDP entries (IPv4) after memnet's and
+ * returns their catalog ids. */
+static void install_wrapper(DWORD ids[2]) {
+  wrap_startups = wrap_cleanups = 0;
+  wrap_in_call = wrap_release = NULL;
+  const wpu_export ex[] = {
+      {"WSPStartup", (FARPROC)(void (*)(void))wrap_startup}};
+  DWORD rc = wpu_module_register(wrap_path, ex, 1, NULL);
+  assert_true(rc == 0 || rc == ERROR_BUSY);
+  WSAPROTOCOL_INFOW info[2];
+  assert_int_equal(fws2_memnet_protocol_info(AF_INET, SOCK_STREAM, &info[0]),
+                   0);
+  assert_int_equal(fws2_memnet_protocol_info(AF_INET, SOCK_DGRAM, &info[1]), 0);
+  info[0].ProviderId = info[1].ProviderId = wrap_id;
+  int err = 0;
+  assert_int_equal(
+      WSCInstallProvider((LPGUID)&wrap_id, (WCHAR *)wrap_path, info, 2, &err),
+      0);
+  size_t n = wpu_catalog_count(), k = 0;
+  for (size_t i = 0; i < n; i++) {
+    WSAPROTOCOL_INFOW e;
+    assert_int_equal(wpu_catalog_at(i, &e), 0);
+    if (memcmp(&e.ProviderId, &wrap_id, sizeof wrap_id) == 0)
+      ids[k++] = e.dwCatalogEntryId;
+  }
+  assert_int_equal(k, 2);
+}
+
+static SOCKET socket_of_entry(DWORD id) {
+  WSAPROTOCOL_INFOW info;
+  assert_int_equal(wpu_catalog_get(id, &info, NULL, 0), 0);
+  return WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+                    &info, 0, 0);
+}
+
+static void a_provider_is_started_once_for_all_its_entries(void **state) {
+  (void)state;
+  DWORD ids[2];
+  install_wrapper(ids);
+  SOCKET a = socket_of_entry(ids[0]);
+  SOCKET b = socket_of_entry(ids[1]);
+  assert_int_not_equal(a, INVALID_SOCKET);
+  assert_int_not_equal(b, INVALID_SOCKET);
+  assert_int_equal(wrap_startups, 1); /* one WSPStartup per provider GUID */
+  closesocket(a);
+  closesocket(b);
+  assert_int_equal(WSACleanup(), 0);
+  assert_int_equal(wrap_cleanups, 1);
+  WSADATA d;
+  assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0);
+}
+
+static DWORD WINAPI socket_thread(LPVOID arg) {
+  SOCKET s = socket_of_entry(*(DWORD *)arg);
+  if (s == INVALID_SOCKET)
+    return 1;
+  closesocket(s);
+  return 0;
+}
+
+static void wspstartup_may_call_the_front_itself(void **state) {
+  (void)state;
+  DWORD ids[2];
+  install_wrapper(ids);
+  wrap_reenter = 1;
+  HANDLE t = CreateThread(NULL, 0, socket_thread, &ids[0], 0, NULL);
+  DWORD w = WaitForSingleObject(t, WAIT_MS);
+  wrap_reenter = 0;
+  assert_int_equal(w, WAIT_OBJECT_0); /* no deadlock */
+  DWORD code = 9;
+  GetExitCodeThread(t, &code);
+  assert_int_equal(code, 0);
+  CloseHandle(t);
+}
+
+typedef struct {
+  SOCKET s;
+  int rc;
+} call_args;
+
+static DWORD WINAPI getsockopt_thread(LPVOID arg) {
+  call_args *a = arg;
+  int type = 0, len = sizeof type;
+  a->rc = getsockopt(a->s, SOL_SOCKET, SO_TYPE, (char *)&type, &len);
+  return 0;
+}
+
+static void last_wsacleanup_waits_for_calls_in_flight(void **state) {
+  (void)state;
+  DWORD ids[2];
+  install_wrapper(ids);
+  call_args a = {socket_of_entry(ids[0]), -1};
+  assert_int_not_equal(a.s, INVALID_SOCKET);
+  wrap_in_call = CreateEventW(NULL, TRUE, FALSE, NULL);
+  wrap_release = CreateEventW(NULL, TRUE, FALSE, NULL);
+  HANDLE t = CreateThread(NULL, 0, getsockopt_thread, &a, 0, NULL);
+  assert_int_equal(WaitForSingleObject(wrap_in_call, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(WSACleanup(), 0);
+  /* The call in flight still holds the provider: no WSPCleanup yet. */
+  assert_int_equal(wrap_cleanups, 0);
+  SetEvent(wrap_release);
+  assert_int_equal(WaitForSingleObject(t, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(a.rc, 0);
+  assert_int_equal(wrap_cleanups, 1); /* run by the call's release */
+  CloseHandle(t);
+  CloseHandle(wrap_in_call);
+  CloseHandle(wrap_release);
+  wrap_in_call = wrap_release = NULL;
+  WSADATA d;
+  assert_int_equal(WSAStartup(MAKEWORD(2, 2), &d), 0);
+}
+
+static void protocol_zero_selects_only_entries_that_match_it(void **state) {
+  (void)state;
+  static const GUID sctp_id = {0x5c7b0000, 0x1, 0x2, {3, 4, 5, 6, 7, 8, 9, 10}};
+  WSAPROTOCOL_INFOW info;
+  assert_int_equal(fws2_memnet_protocol_info(AF_INET, SOCK_STREAM, &info), 0);
+  info.ProviderId = sctp_id;
+  info.dwProviderFlags = 0; /* no PFL_MATCHES_PROTOCOL_ZERO */
+  info.iProtocol = 132;
+  int err = 0;
+  assert_int_equal(WSCInstallProvider((LPGUID)&sctp_id,
+                                      (WCHAR *)fws2_memnet_path, &info, 1,
+                                      &err),
+                   0);
+  /* Put it first: protocol 0 must still skip it. */
+  DWORD order[32];
+  size_t n = wpu_catalog_count();
+  assert_true(n <= 32);
+  for (size_t i = 0; i < n; i++) {
+    WSAPROTOCOL_INFOW e;
+    wpu_catalog_at(i, &e);
+    order[(i + 1) % n] = e.dwCatalogEntryId; /* the last one moves first */
+  }
+  assert_int_equal(WSCWriteProviderOrder(order, (DWORD)n), 0);
+  DWORD sctp_entry = order[0];
+  SOCKET s = socket(AF_INET, SOCK_STREAM, 0);
+  assert_int_not_equal(s, INVALID_SOCKET);
+  DWORD catalog_id = 0;
+  wpu_socket_query(s, &catalog_id);
+  assert_int_not_equal(catalog_id, sctp_entry);
+  closesocket(s);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void) {
@@ -450,6 +639,10 @@ int main(void) {
       T(read_file_on_a_non_socket_fails_with_invalid_handle),
 #endif
       T(address_helpers_parse_and_print_loopback),
+      T(a_provider_is_started_once_for_all_its_entries),
+      T(wspstartup_may_call_the_front_itself),
+      T(last_wsacleanup_waits_for_calls_in_flight),
+      T(protocol_zero_selects_only_entries_that_match_it),
 #ifndef _WIN32
       T(installed_shared_object_provider_serves_its_entries),
 #endif

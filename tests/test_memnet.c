@@ -1629,6 +1629,62 @@ static void select_wakes_when_another_thread_sends(void **state) {
   closes(a);
 }
 
+typedef struct {
+  SOCKET s;
+  struct timeval tv;
+  HANDLE started;
+  int n, err;
+  fd_set set;
+} long_select_job;
+
+static DWORD WINAPI long_select(LPVOID arg) {
+  long_select_job *j = arg;
+  FD_ZERO(&j->set);
+  FD_SET(j->s, &j->set);
+  SetEvent(j->started);
+  j->n = p.lpWSPSelect(0, &j->set, NULL, NULL, &j->tv, &j->err);
+  return 0;
+}
+
+static void
+select_timeout_beyond_32_bits_of_milliseconds_blocks_until_data(void **state) {
+  (void)state;
+  /* 4294967.296 s is 2^32 ms (once computed in 32 bits: 0, select returned
+   * at once); 4294967.295 s is 0xffffffff ms (once INFINITE). */
+  static const long usecs[] = {296000, 295000};
+  for (int i = 0; i < 2; i++) {
+    SOCKET c, a;
+    pair(&c, &a);
+    long_select_job j;
+    memset(&j, 0, sizeof j);
+    j.s = a;
+    j.tv.tv_sec = 4294967;
+    j.tv.tv_usec = usecs[i];
+    j.started = must_event();
+    HANDLE t = must_thread(long_select, &j);
+    assert_int_equal(WaitForSingleObject(j.started, WAIT_MS), WAIT_OBJECT_0);
+    /* A bounded look, not a wait for a condition: the select must not have
+     * returned on its own. */
+    assert_int_equal(WaitForSingleObject(t, 100), WAIT_TIMEOUT);
+    must_send(c, "w");
+    join(t);
+    assert_int_equal(j.n, 1);
+    assert_int_equal(j.set.fd_count, 1);
+    assert_true(j.set.fd_array[0] == a);
+    CloseHandle(j.started);
+    closes(c);
+    closes(a);
+  }
+  /* A short timeout still expires, and not before its time. */
+  SOCKET c, a;
+  pair(&c, &a);
+  ULONGLONG t0 = GetTickCount64();
+  assert_int_equal(select1(a, 0, 50000), 0);
+  assert_true(GetTickCount64() - t0 >= 50);
+  closes(c);
+  closes(a);
+}
+
 /* ---- WSPEventSelect ---- */
 
 static LONG enum_events(SOCKET s, HANDLE ev, WSANETWORKEVENTS *ne) {
@@ -2024,6 +2080,195 @@ static void acceptex_waiting_when_the_listener_closes_is_aborted(void **state) {
   closes(as);
 }
 
+static void acceptex_with_an_accept_socket_already_waiting_fails_with_wsaeinval(
+    void **state) {
+  (void)state;
+  USHORT port, port2;
+  SOCKET l = listener(&port), l2 = listener(&port2);
+  GUID ga = WSAID_ACCEPTEX;
+  LPFN_ACCEPTEX accept_ex = (LPFN_ACCEPTEX)extension(l, ga);
+  SOCKET as = mk(&tcp4);
+  char out1[2 * ADDR_BLOCK], out2[2 * ADDR_BLOCK];
+  WSAOVERLAPPED ov1, ov2;
+  memset(&ov1, 0, sizeof ov1);
+  memset(&ov2, 0, sizeof ov2);
+  ov1.hEvent = must_event();
+  ov2.hEvent = must_event();
+  DWORD received = 0;
+  assert_false(accept_ex(l, as, out1, 0, ADDR_BLOCK, ADDR_BLOCK, &received,
+                         (LPOVERLAPPED)&ov1));
+  assert_int_equal(WSAGetLastError(), WSA_IO_PENDING);
+  /* The same accept socket again, on the same listener or another. */
+  assert_false(accept_ex(l, as, out2, 0, ADDR_BLOCK, ADDR_BLOCK, &received,
+                         (LPOVERLAPPED)&ov2));
+  assert_int_equal(WSAGetLastError(), WSAEINVAL);
+  assert_false(accept_ex(l2, as, out2, 0, ADDR_BLOCK, ADDR_BLOCK, &received,
+                         (LPOVERLAPPED)&ov2));
+  assert_int_equal(WSAGetLastError(), WSAEINVAL);
+  SOCKET c1 = mk(&tcp4), c2 = mk(&tcp4);
+  int err = 0;
+  assert_int_equal(connect4(c1, port, &err), 0);
+  assert_int_equal(connect4(c2, port, &err), 0);
+  assert_int_equal(WaitForSingleObject(ov1.hEvent, WAIT_MS), WAIT_OBJECT_0);
+  DWORD bytes = 1, flags = 0;
+  assert_true(p.lpWSPGetOverlappedResult(l, &ov1, &bytes, FALSE, &flags, &err));
+  assert_int_equal(bytes, 0);
+  assert_int_equal(WaitForSingleObject(ov2.hEvent, 0), WAIT_TIMEOUT);
+  /* as holds c1's connection; c2's waits for the next accept. */
+  must_send(c1, "one");
+  must_recv(as, "one");
+  SOCKET a2 = accept_plain(l);
+  must_send(c2, "two");
+  must_recv(a2, "two");
+  /* Closing as ends c1's connection and no other. */
+  closes(as);
+  DWORD sent = 0;
+  assert_int_equal(xsend(c1, "x", 1, &sent, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAECONNRESET);
+  must_send(a2, "still");
+  must_recv(c2, "still");
+  CloseHandle(ov1.hEvent);
+  CloseHandle(ov2.hEvent);
+  closes(a2);
+  closes(c1);
+  closes(c2);
+  closes(l2);
+  closes(l);
+}
+
+static void
+acceptex_waiting_accept_socket_refuses_connect_bind_listen_and_connectex(
+    void **state) {
+  (void)state;
+  USHORT port, port2;
+  SOCKET l = listener(&port), l2 = listener(&port2);
+  GUID ga = WSAID_ACCEPTEX, gc = WSAID_CONNECTEX;
+  LPFN_ACCEPTEX accept_ex = (LPFN_ACCEPTEX)extension(l, ga);
+  LPFN_CONNECTEX connect_ex = (LPFN_CONNECTEX)extension(l, gc);
+  SOCKET as = mk(&tcp4);
+  char out[2 * ADDR_BLOCK];
+  WSAOVERLAPPED ov, cov;
+  memset(&ov, 0, sizeof ov);
+  memset(&cov, 0, sizeof cov);
+  ov.hEvent = must_event();
+  cov.hEvent = must_event();
+  DWORD received = 0;
+  assert_false(accept_ex(l, as, out, 0, ADDR_BLOCK, ADDR_BLOCK, &received,
+                         (LPOVERLAPPED)&ov));
+  assert_int_equal(WSAGetLastError(), WSA_IO_PENDING);
+  int err = 0;
+  assert_int_equal(connect4(as, port2, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAEINVAL);
+  struct sockaddr_in any = in4(0);
+  assert_int_equal(p.lpWSPBind(as, (struct sockaddr *)&any, sizeof any, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEINVAL);
+  assert_int_equal(p.lpWSPListen(as, 1, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAEINVAL);
+  struct sockaddr_in to = in4(port2);
+  DWORD sent = 0;
+  assert_false(connect_ex(as, (struct sockaddr *)&to, sizeof to, NULL, 0, &sent,
+                          (LPOVERLAPPED)&cov));
+  assert_int_equal(WSAGetLastError(), WSAEINVAL);
+  /* Nothing reached l2. */
+  nonblocking(l2, 1);
+  assert_int_equal(p.lpWSPAccept(l2, NULL, NULL, NULL, 0, &err),
+                   INVALID_SOCKET);
+  assert_int_equal(err, WSAEWOULDBLOCK);
+  /* The AcceptEx still takes the next connection. */
+  SOCKET c = mk(&tcp4);
+  assert_int_equal(connect4(c, port, &err), 0);
+  assert_int_equal(WaitForSingleObject(ov.hEvent, WAIT_MS), WAIT_OBJECT_0);
+  DWORD bytes = 1, flags = 0;
+  assert_true(p.lpWSPGetOverlappedResult(l, &ov, &bytes, FALSE, &flags, &err));
+  assert_int_equal(bytes, 0);
+  must_send(c, "in");
+  must_recv(as, "in");
+  must_send(as, "out");
+  must_recv(c, "out");
+  closes(as);
+  closes(l2);
+  char buf[4];
+  DWORD got = 9;
+  assert_int_equal(xrecv(c, buf, sizeof buf, &got, &err), 0);
+  assert_int_equal(got, 0); /* as's graceful close */
+  CloseHandle(ov.hEvent);
+  CloseHandle(cov.hEvent);
+  closes(c);
+  closes(l);
+}
+
+static void
+acceptex_whose_accept_socket_closed_fails_and_leaves_the_connection_queued(
+    void **state) {
+  (void)state;
+  USHORT port;
+  SOCKET l = listener(&port);
+  GUID ga = WSAID_ACCEPTEX;
+  LPFN_ACCEPTEX accept_ex = (LPFN_ACCEPTEX)extension(l, ga);
+  SOCKET as = mk(&tcp4);
+  char out[2 * ADDR_BLOCK];
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = must_event();
+  DWORD received = 0;
+  assert_false(accept_ex(l, as, out, 0, ADDR_BLOCK, ADDR_BLOCK, &received,
+                         (LPOVERLAPPED)&ov));
+  assert_int_equal(WSAGetLastError(), WSA_IO_PENDING);
+  closes(as);
+  SOCKET c = mk(&tcp4);
+  int err = 0;
+  assert_int_equal(connect4(c, port, &err), 0);
+  assert_int_equal(WaitForSingleObject(ov.hEvent, WAIT_MS), WAIT_OBJECT_0);
+  DWORD bytes = 0, flags = 0;
+  assert_false(p.lpWSPGetOverlappedResult(l, &ov, &bytes, FALSE, &flags, &err));
+  assert_int_equal(err, WSAENOTSOCK);
+  SOCKET a = accept_plain(l);
+  must_send(c, "kept");
+  must_recv(a, "kept");
+  CloseHandle(ov.hEvent);
+  closes(a);
+  closes(c);
+  closes(l);
+}
+
+static void
+acceptex_accept_socket_takes_another_acceptex_once_reused(void **state) {
+  (void)state;
+  USHORT port;
+  SOCKET l = listener(&port);
+  GUID ga = WSAID_ACCEPTEX, gd = WSAID_DISCONNECTEX;
+  LPFN_ACCEPTEX accept_ex = (LPFN_ACCEPTEX)extension(l, ga);
+  LPFN_DISCONNECTEX disconnect_ex = (LPFN_DISCONNECTEX)extension(l, gd);
+  SOCKET as = mk(&tcp4);
+  char out[2 * ADDR_BLOCK];
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = must_event();
+  DWORD received = 0;
+  SOCKET c[2];
+  int err = 0;
+  for (int i = 0; i < 2; i++) {
+    assert_false(accept_ex(l, as, out, 0, ADDR_BLOCK, ADDR_BLOCK, &received,
+                           (LPOVERLAPPED)&ov));
+    assert_int_equal(WSAGetLastError(), WSA_IO_PENDING);
+    c[i] = mk(&tcp4);
+    assert_int_equal(connect4(c[i], port, &err), 0);
+    assert_int_equal(WaitForSingleObject(ov.hEvent, WAIT_MS), WAIT_OBJECT_0);
+    DWORD bytes = 1, flags = 0;
+    assert_true(
+        p.lpWSPGetOverlappedResult(l, &ov, &bytes, FALSE, &flags, &err));
+    must_send(c[i], "hello");
+    must_recv(as, "hello");
+    assert_true(disconnect_ex(as, NULL, TF_REUSE_SOCKET, 0));
+  }
+  CloseHandle(ov.hEvent);
+  closes(as);
+  closes(c[0]);
+  closes(c[1]);
+  closes(l);
+}
+
 static void connectex_connects_and_sends_its_data(void **state) {
   (void)state;
   USHORT port;
@@ -2317,6 +2562,7 @@ int main(void) {
       T(bad_buffers_and_lengths_fail_with_wsaefault),
       T(select_reports_readiness_and_times_out),
       T(select_wakes_when_another_thread_sends),
+      T(select_timeout_beyond_32_bits_of_milliseconds_blocks_until_data),
       T(event_select_records_fd_read_until_recv_reenables_it),
       T(event_select_records_fd_accept_and_accepted_sockets_inherit_it),
       T(event_select_records_fd_write_after_wsaewouldblock),
@@ -2327,6 +2573,10 @@ int main(void) {
       T(acceptex_completes_through_the_listeners_port_on_connect),
       T(acceptex_with_a_receive_buffer_completes_with_the_first_bytes),
       T(acceptex_waiting_when_the_listener_closes_is_aborted),
+      T(acceptex_with_an_accept_socket_already_waiting_fails_with_wsaeinval),
+      T(acceptex_waiting_accept_socket_refuses_connect_bind_listen_and_connectex),
+      T(acceptex_whose_accept_socket_closed_fails_and_leaves_the_connection_queued),
+      T(acceptex_accept_socket_takes_another_acceptex_once_reused),
       T(connectex_connects_and_sends_its_data),
       T(connectex_to_a_conditional_listener_completes_on_the_decision),
       T(disconnectex_ends_the_connection_and_the_socket_connects_again),

@@ -16,6 +16,10 @@
 
 #include "memnet_internal.h"
 
+/* memnet_ext.c: whether s is the accept socket of a waiting AcceptEx
+ * (bind on it fails with WSAEINVAL). */
+BOOL mn_acceptex_pending(const mn_socket *s);
+
 int mn_addr_len(int af) {
   return af == AF_INET6 ? (int)sizeof(struct sockaddr_in6)
                         : (int)sizeof(struct sockaddr_in);
@@ -213,7 +217,9 @@ int WSPAPI mn_WSPBind(SOCKET h, const struct sockaddr *name, int namelen,
   if (s == NULL)
     return SOCKET_ERROR;
   mn_addr a;
-  int e = s->bound ? WSAEINVAL : mn_addr_parse(s, name, namelen, &a);
+  int e = s->bound || mn_acceptex_pending(s)
+              ? WSAEINVAL
+              : mn_addr_parse(s, name, namelen, &a);
   if (e == 0)
     e = mn_bind(s, &a);
   mn_leave(s);

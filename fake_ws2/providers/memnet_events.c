@@ -199,6 +199,9 @@ int WSPAPI mn_WSPAsyncSelect(SOCKET h, HWND hwnd, unsigned int msg, LONG events,
 
 /* ---- WSPSelect ---- */
 
+/* The longest single wait of a select (about 24.8 days), below INFINITE. */
+#define SELECT_WAIT_MAX 0x7fffffffu
+
 static BOOL ready_in(const mn_socket *s, int set) {
   if (set == 0)
     return mn_readable(s);
@@ -224,9 +227,11 @@ int WSPAPI mn_WSPSelect(int nfds, fd_set *r, fd_set *w, fd_set *x,
     *err = WSAEINVAL;
     return SOCKET_ERROR;
   }
-  DWORD ms = INFINITE;
+  /* In 64 bits: tv_sec up to 2^31 - 1 is almost 25,000 days. */
+  ULONGLONG ms = 0;
   if (timeout != NULL)
-    ms = (DWORD)timeout->tv_sec * 1000 + ((DWORD)timeout->tv_usec + 999) / 1000;
+    ms = (ULONGLONG)timeout->tv_sec * 1000 +
+         ((ULONGLONG)timeout->tv_usec + 999) / 1000;
   ULONGLONG deadline = GetTickCount64() + ms;
   mn_socket **socks = calloc(total, sizeof *socks);
   BYTE *ready = calloc(total, 1);
@@ -277,8 +282,12 @@ int WSPAPI mn_WSPSelect(int nfds, fd_set *r, fd_set *w, fd_set *x,
       mn_waiter_link(socks[k], &nodes[k]);
     }
     LeaveCriticalSection(&mn.lock);
-    WaitForSingleObject(ev,
-                        timeout == NULL ? INFINITE : (DWORD)(deadline - now));
+    /* A long timeout is waited in chunks, each below INFINITE; the loop
+     * looks again after each. */
+    ULONGLONG left = deadline - now;
+    WaitForSingleObject(ev, timeout == NULL          ? INFINITE
+                            : left > SELECT_WAIT_MAX ? SELECT_WAIT_MAX
+                                                     : (DWORD)left);
     EnterCriticalSection(&mn.lock);
     for (k = 0; k < total; k++) {
       mn_waiter_unlink(socks[k], &nodes[k]);

@@ -9,10 +9,16 @@
  * bytes (or the end of the stream). Its completion is reported through the
  * listening socket's handle (event or port; no completion routine, as the
  * function takes none); a waiting AcceptEx ends with WSA_OPERATION_ABORTED
- * when the listener closes. The address blocks hold plain sockaddrs that
- * GetAcceptExSockaddrs points into. ConnectEx needs a bound socket,
- * connects (a conditional listener's decision completes it later), then
- * sends its data as an overlapped send would. DisconnectEx closes the
+ * when the listener closes. While it waits, its accept socket is marked
+ * (one AcceptEx per accept socket): a second AcceptEx with it, and
+ * connect, ConnectEx, listen and bind on it, fail with WSAEINVAL, as the
+ * reference page wants the socket neither bound nor connected; should it
+ * be so anyway when a connection arrives, the AcceptEx completes with
+ * WSAEINVAL (WSAENOTSOCK once the socket is closed) and the connection
+ * stays queued for the next accept. The address blocks hold plain
+ * sockaddrs that GetAcceptExSockaddrs points into. ConnectEx needs a bound
+ * socket, connects (a conditional listener's decision completes it later),
+ * then sends its data as an overlapped send would. DisconnectEx closes the
  * connection gracefully at once; the socket may connect again (an accepted
  * one loses its address with TF_REUSE_SOCKET, for AcceptEx).
  *
@@ -33,15 +39,63 @@ static BOOL fail(int err) {
 
 /* ---- AcceptEx ---- */
 
+/* The accept sockets of the AcceptEx calls waiting in listeners' queues,
+ * each pinned by its call; under mn.lock. Few at a time: a plain array. */
+static mn_socket **marked;
+static size_t nmarked, marked_cap;
+
+/* Declared in memnet_addr.c and memnet_stream.c, which refuse bind,
+ * listen and connect on such a socket. */
+BOOL mn_acceptex_pending(const mn_socket *s);
+
+BOOL mn_acceptex_pending(const mn_socket *s) {
+  for (size_t i = 0; i < nmarked; i++)
+    if (marked[i] == s)
+      return TRUE;
+  return FALSE;
+}
+
+static int acceptex_mark(mn_socket *s) {
+  if (nmarked == marked_cap) {
+    size_t cap = marked_cap == 0 ? 8 : marked_cap * 2;
+    mn_socket **m = realloc(marked, cap * sizeof *m);
+    if (m == NULL)
+      return WSAENOBUFS;
+    marked = m;
+    marked_cap = cap;
+  }
+  marked[nmarked++] = s;
+  return 0;
+}
+
+static void acceptex_unmark(const mn_socket *s) {
+  for (size_t i = 0; i < nmarked; i++) {
+    if (marked[i] == s) {
+      marked[i] = marked[--nmarked];
+      break;
+    }
+  }
+  if (nmarked == 0) { /* nothing left behind after the last cleanup */
+    free(marked);
+    marked = NULL;
+    marked_cap = 0;
+  }
+}
+
 /* Runs AcceptEx op with l's oldest connection: 0 (completed, *bytes),
  * WSA_IO_PENDING (waiting for the first bytes), or the error it completed
- * with. Frees op. */
+ * with. Frees op and unmarks its accept socket. */
 static int acceptex_run(mn_socket *l, mn_op *op, DWORD *bytes) {
   mn_socket *a = op->target;
   int rc;
   *bytes = 0;
+  acceptex_unmark(a);
+  /* Checked again: the socket must still be fit to take a connection.
+   * If not, the connection stays queued for the next accept. */
   if (a->closed)
-    rc = WSAENOTSOCK; /* and the connection stays queued */
+    rc = WSAENOTSOCK;
+  else if (a->bound || a->state != MN_FRESH || a->peer != NULL)
+    rc = WSAEINVAL;
   else
     rc = mn_stream_adopt(a, mn_stream_dequeue(l));
   if (rc == 0) {
@@ -74,6 +128,7 @@ void mn_acceptex_abort(mn_socket *l, DWORD err) {
   mn_op *op;
   while ((op = mn_opq_pop(&l->acceptexq)) != NULL) {
     mn_notify_complete(&op->note, err, 0, 0);
+    acceptex_unmark(op->target);
     mn_socket_release(op->target);
     free(op);
   }
@@ -92,21 +147,26 @@ static BOOL WINAPI mn_AcceptEx(SOCKET ls, SOCKET as, PVOID out, DWORD rlen,
     e = WSAENOTSOCK;
   else if (ov == NULL || l->type != SOCK_STREAM || l->state != MN_LISTENING ||
            a == l || a->type != SOCK_STREAM || a->af != l->af || a->bound ||
-           a->state != MN_FRESH)
-    e = WSAEINVAL;
+           a->state != MN_FRESH || a->peer != NULL || mn_acceptex_pending(a))
+    e = WSAEINVAL; /* includes an accept socket another AcceptEx holds */
   else if (llen < need || rmlen < need)
     e = WSAEINVAL;
   else if (out == NULL)
     e = WSAEFAULT;
   mn_notify note;
   mn_op *op = NULL;
-  if (e == 0 &&
-      mn_notify_begin(&note, ls, (LPWSAOVERLAPPED)ov, NULL, NULL) == 0) {
+  if (e == 0)
+    e = acceptex_mark(a); /* before the overlapped is touched */
+  if (e == 0) {
     WSABUF wb;
     wb.len = rlen;
     wb.buf = out;
-    if ((op = mn_op_new(&note, &wb, 1)) == NULL)
+    /* Without a completion routine it cannot fail. */
+    mn_notify_begin(&note, ls, (LPWSAOVERLAPPED)ov, NULL, NULL);
+    if ((op = mn_op_new(&note, &wb, 1)) == NULL) {
+      acceptex_unmark(a);
       e = WSAENOBUFS;
+    }
   }
   BOOL done = FALSE;
   DWORD bytes = 0;

@@ -29,6 +29,10 @@
 
 #include "memnet_internal.h"
 
+/* memnet_ext.c: whether s is the accept socket of a waiting AcceptEx
+ * (listen and connect on it fail with WSAEINVAL). */
+BOOL mn_acceptex_pending(const mn_socket *s);
+
 /* ---- The ring ---- */
 
 DWORD mn_ring_space(const mn_socket *s) {
@@ -377,7 +381,7 @@ int WSPAPI mn_WSPListen(SOCKET h, int backlog, LPINT err) {
     e = WSAEOPNOTSUPP;
   else if (s->state == MN_CONNECTED || s->state == MN_CONNECTING)
     e = WSAEISCONN;
-  else if (!s->bound)
+  else if (!s->bound || mn_acceptex_pending(s))
     e = WSAEINVAL;
   if (e == 0) {
     if (backlog > 200 || backlog == SOMAXCONN)
@@ -433,7 +437,7 @@ static int connect_to(mn_socket *c, mn_socket *l, const mn_addr *to) {
 }
 
 int mn_stream_connect(mn_socket *s, const mn_addr *to, BOOL overlapped) {
-  if (s->state == MN_LISTENING)
+  if (s->state == MN_LISTENING || mn_acceptex_pending(s))
     return WSAEINVAL;
   if (s->state == MN_CONNECTED)
     return WSAEISCONN;

@@ -735,11 +735,10 @@ static void put_a(void *dst, size_t index, const WSAPROTOCOL_INFOW *src) {
   WSAPROTOCOL_INFOA *a = &((WSAPROTOCOL_INFOA *)dst)[index];
   /* The members before szProtocol have the same layout. */
   memcpy(a, src, offsetof(WSAPROTOCOL_INFOW, szProtocol));
-  size_t i = 0;
-  for (; i < WSAPROTOCOL_LEN && src->szProtocol[i] != 0; i++)
-    a->szProtocol[i] = src->szProtocol[i] < 0x80 ? (CHAR)src->szProtocol[i]
-                                                 : '?'; /* not ASCII */
-  a->szProtocol[i] = 0;
+  /* The name in the ANSI code page, as Windows converts it. */
+  if (WideCharToMultiByte(CP_ACP, 0, src->szProtocol, -1, a->szProtocol,
+                          WSAPROTOCOL_LEN + 1, NULL, NULL) == 0)
+    a->szProtocol[WSAPROTOCOL_LEN] = 0; /* truncated: keep it terminated */
 }
 
 /* The common body of WSCEnumProtocols and WSAEnumProtocolsW/A: fills buf

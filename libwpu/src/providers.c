@@ -1,5 +1,5 @@
-/* providers.c: starting providers per catalog entry and cleaning them up,
- * as ws2_32 does (see wpu/providers.h). */
+/* providers.c: starting providers per provider GUID, reference counting the
+ * calls in progress, and cleaning up, as ws2_32 does (wpu/providers.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +9,7 @@
 #include <platform.h>
 
 #include "providers_impl.h"
+#include "world_impl.h"
 
 #ifndef _WIN32
 /* Linux: kernel32's loader is libwpu's own, registry included. */
@@ -22,21 +23,27 @@ static void wpu__module_free(HMODULE m) {
   FreeLibrary(m);
 }
 #endif
-#include "world_impl.h"
 
-typedef struct started {
-  struct started *next; /* newer first */
-  DWORD catalog_id;
+typedef enum { STARTING, STARTED, RETIRED } pstate;
+
+struct wpu_provider {
+  struct wpu_provider *next; /* newer first */
+  GUID id;
+  pstate state;  /* guarded by the list's mutex */
+  DWORD starter; /* thread running WSPStartup while STARTING */
+  int rc;        /* STARTING that failed: the error, for waiters */
+  volatile LONG refs;
   HMODULE module;
   WSPPROC_TABLE procs;
   WSPDATA data;
-  WSAPROTOCOL_INFOW info; /* what WSPStartup was given (kept: providers
-                             may keep the pointer) */
-} started;
+  WSAPROTOCOL_INFOW info; /* what WSPStartup got (kept: providers may keep
+                             the pointer) */
+};
 
 struct wpu_providers {
   wpu_plat_mutex *mu;
-  started *list;
+  wpu_plat_cond *cv; /* a start finished */
+  wpu_provider *list;
 };
 
 static wpu_providers *providers_of(wpu_world *w) {
@@ -47,7 +54,10 @@ static wpu_providers *providers_of(wpu_world *w) {
   if (fresh == NULL)
     return NULL;
   fresh->mu = wpu_plat_mutex_new();
-  if (fresh->mu == NULL) {
+  fresh->cv = wpu_plat_cond_new();
+  if (fresh->mu == NULL || fresh->cv == NULL) {
+    wpu_plat_mutex_free(fresh->mu);
+    wpu_plat_cond_free(fresh->cv);
     free(fresh);
     return NULL;
   }
@@ -57,15 +67,9 @@ static wpu_providers *providers_of(wpu_world *w) {
     return fresh;
   }
   wpu_plat_mutex_free(fresh->mu);
+  wpu_plat_cond_free(fresh->cv);
   free(fresh);
   return p;
-}
-
-static started *find(wpu_providers *p, DWORD id) {
-  for (started *s = p->list; s != NULL; s = s->next)
-    if (s->catalog_id == id)
-      return s;
-  return NULL;
 }
 
 static int table_complete(const WSPPROC_TABLE *t) {
@@ -77,13 +81,14 @@ static int table_complete(const WSPPROC_TABLE *t) {
   return 1;
 }
 
-/* Loads the entry's library and calls its WSPStartup; fills s. */
-static int start_one(wpu_world *w, started *s, const WCHAR *stored_path) {
+/* Loads the provider's library and calls its WSPStartup (no lock held). */
+static int start_one(wpu_world *w, wpu_provider *s, const WCHAR *stored) {
   WCHAR path[MAX_PATH];
-  DWORD n = ExpandEnvironmentStringsW(stored_path, path, MAX_PATH);
+  DWORD id = s->info.dwCatalogEntryId;
+  DWORD n = ExpandEnvironmentStringsW(stored, path, MAX_PATH);
   if (n == 0 || n > MAX_PATH) {
     wpu__report(w, "wpu: cannot expand the path of catalog entry %lu",
-                (unsigned long)s->catalog_id);
+                (unsigned long)id);
     return WSAEPROVIDERFAILEDINIT;
   }
   s->module = wpu__module_load(path);
@@ -91,14 +96,14 @@ static int start_one(wpu_world *w, started *s, const WCHAR *stored_path) {
     wpu__report(w,
                 "wpu: cannot load the provider of catalog entry %lu "
                 "(error %lu)",
-                (unsigned long)s->catalog_id, (unsigned long)GetLastError());
+                (unsigned long)id, (unsigned long)GetLastError());
     return WSAEPROVIDERFAILEDINIT;
   }
   LPWSPSTARTUP startup =
       (LPWSPSTARTUP)(void (*)(void))wpu__module_proc(s->module, "WSPStartup");
   if (startup == NULL) {
     wpu__report(w, "wpu: the provider of catalog entry %lu has no WSPStartup",
-                (unsigned long)s->catalog_id);
+                (unsigned long)id);
     wpu__module_free(s->module);
     return WSAEPROVIDERFAILEDINIT;
   }
@@ -107,7 +112,7 @@ static int start_one(wpu_world *w, started *s, const WCHAR *stored_path) {
                    &s->procs);
   if (rc != 0) {
     wpu__report(w, "wpu: WSPStartup of catalog entry %lu failed with %d",
-                (unsigned long)s->catalog_id, rc);
+                (unsigned long)id, rc);
     wpu__module_free(s->module);
     return WSAEPROVIDERFAILEDINIT;
   }
@@ -115,7 +120,7 @@ static int start_one(wpu_world *w, started *s, const WCHAR *stored_path) {
     wpu__report(w,
                 "wpu: WSPStartup of catalog entry %lu returned a proc "
                 "table with NULL entries",
-                (unsigned long)s->catalog_id);
+                (unsigned long)id);
     if (s->procs.lpWSPCleanup != NULL) {
       int err;
       s->procs.lpWSPCleanup(&err);
@@ -126,63 +131,129 @@ static int start_one(wpu_world *w, started *s, const WCHAR *stored_path) {
   return 0;
 }
 
-int wpu_provider_start(DWORD catalog_id, const WSPPROC_TABLE **procs,
-                       const WSAPROTOCOL_INFOW **info) {
+/* The last reference of a retired provider: WSPCleanup and unload. */
+static void finish(wpu_provider *s) {
+  int err;
+  s->procs.lpWSPCleanup(&err); /* result ignored, as ws2_32 does */
+  wpu__module_free(s->module);
+  free(s);
+}
+
+void wpu_provider_release(wpu_provider *s) {
+  if (s != NULL && InterlockedDecrement(&s->refs) == 0)
+    finish(s);
+}
+
+const WSPPROC_TABLE *wpu_provider_procs(const wpu_provider *s) {
+  return &s->procs;
+}
+
+const WSAPROTOCOL_INFOW *wpu_provider_info(const wpu_provider *s) {
+  return &s->info;
+}
+
+static wpu_provider *find(wpu_providers *p, const GUID *id) {
+  for (wpu_provider *s = p->list; s != NULL; s = s->next)
+    if (s->state != RETIRED && memcmp(&s->id, id, sizeof *id) == 0)
+      return s;
+  return NULL;
+}
+
+static void unlink_provider(wpu_providers *p, wpu_provider *s) {
+  for (wpu_provider **pp = &p->list; *pp != NULL; pp = &(*pp)->next)
+    if (*pp == s) {
+      *pp = s->next;
+      return;
+    }
+}
+
+int wpu_provider_acquire(DWORD catalog_id, wpu_provider **out) {
+  *out = NULL;
   wpu_world *w = wpu__world();
   if (w == NULL)
     return WSANOTINITIALISED;
   wpu_providers *p = providers_of(w);
   if (p == NULL)
     return WSA_NOT_ENOUGH_MEMORY;
+  WSAPROTOCOL_INFOW info;
+  WCHAR path[MAX_PATH];
+  if (wpu_catalog_get(catalog_id, &info, path, MAX_PATH) != 0)
+    return WSAEINVAL;
   wpu_plat_mutex_lock(p->mu);
-  started *s = find(p, catalog_id);
-  int rc = 0;
-  if (s == NULL) {
-    WCHAR path[MAX_PATH];
-    s = calloc(1, sizeof *s);
-    if (s == NULL) {
-      rc = WSA_NOT_ENOUGH_MEMORY;
-    } else if (wpu_catalog_get(catalog_id, &s->info, path, MAX_PATH) != 0) {
-      rc = WSAEINVAL;
-    } else {
-      s->catalog_id = catalog_id;
-      /* Started under the lock: a second thread asking for the same entry
-       * waits rather than starting it twice. WSPStartup may itself start
-       * lower entries (LSPs load their next layer themselves, not through
-       * here), so this lock is not held across anything that comes back. */
-      rc = start_one(w, s, path);
+  for (;;) {
+    wpu_provider *s = find(p, &info.ProviderId);
+    if (s == NULL)
+      break;
+    if (s->state == STARTED) {
+      InterlockedIncrement(&s->refs);
+      wpu_plat_mutex_unlock(p->mu);
+      *out = s;
+      return 0;
     }
-    if (rc != 0) {
-      free(s);
-      s = NULL;
-    } else {
-      s->next = p->list;
-      p->list = s;
+    /* STARTING: WSPStartup of this provider asking for itself cannot
+     * wait for itself. */
+    if (s->starter == GetCurrentThreadId()) {
+      wpu_plat_mutex_unlock(p->mu);
+      return WSAEPROVIDERFAILEDINIT;
     }
+    wpu_plat_cond_wait(p->cv, p->mu);
   }
+  wpu_provider *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    wpu_plat_mutex_unlock(p->mu);
+    return WSA_NOT_ENOUGH_MEMORY;
+  }
+  s->id = info.ProviderId;
+  s->info = info;
+  s->state = STARTING;
+  s->starter = GetCurrentThreadId();
+  s->refs = 1; /* the list's */
+  s->next = p->list;
+  p->list = s;
   wpu_plat_mutex_unlock(p->mu);
-  if (rc != 0)
+
+  int rc = start_one(w, s, path);
+
+  wpu_plat_mutex_lock(p->mu);
+  if (rc != 0) {
+    unlink_provider(p, s);
+  } else {
+    s->state = STARTED;
+    InterlockedIncrement(&s->refs); /* the caller's */
+  }
+  wpu_plat_cond_broadcast(p->cv);
+  wpu_plat_mutex_unlock(p->mu);
+  if (rc != 0) {
+    free(s);
     return rc;
-  if (procs != NULL)
-    *procs = &s->procs;
-  if (info != NULL)
-    *info = &s->info;
+  }
+  *out = s;
   return 0;
 }
 
-static int cleanup(wpu_providers *p) {
+/* Takes every started provider off the list and drops the list's
+ * reference; returns how many. */
+static int retire_all(wpu_providers *p) {
   wpu_plat_mutex_lock(p->mu);
-  started *list = p->list;
+  /* A start in progress finishes first (its WSPStartup may still run). */
+  for (;;) {
+    int starting = 0;
+    for (wpu_provider *s = p->list; s != NULL; s = s->next)
+      starting |= s->state == STARTING;
+    if (!starting)
+      break;
+    wpu_plat_cond_wait(p->cv, p->mu);
+  }
+  wpu_provider *list = p->list;
   p->list = NULL;
+  for (wpu_provider *s = list; s != NULL; s = s->next)
+    s->state = RETIRED;
   wpu_plat_mutex_unlock(p->mu);
   int n = 0;
   while (list != NULL) {
-    started *s = list;
+    wpu_provider *s = list;
     list = s->next;
-    int err;
-    s->procs.lpWSPCleanup(&err); /* result ignored, as ws2_32 does */
-    wpu__module_free(s->module);
-    free(s);
+    wpu_provider_release(s);
     n++;
   }
   return n;
@@ -193,7 +264,7 @@ int wpu_providers_cleanup(void) {
   wpu_providers *p =
       w == NULL ? NULL
                 : atomic_load_explicit(&w->providers, memory_order_acquire);
-  return p == NULL ? 0 : cleanup(p);
+  return p == NULL ? 0 : retire_all(p);
 }
 
 int wpu_providers_started(void) {
@@ -205,8 +276,8 @@ int wpu_providers_started(void) {
     return 0;
   int n = 0;
   wpu_plat_mutex_lock(p->mu);
-  for (started *s = p->list; s != NULL; s = s->next)
-    n++;
+  for (wpu_provider *s = p->list; s != NULL; s = s->next)
+    n += s->state == STARTED;
   wpu_plat_mutex_unlock(p->mu);
   return n;
 }
@@ -215,13 +286,14 @@ void wpu__providers_free(wpu_world *w) {
   wpu_providers *p = atomic_load_explicit(&w->providers, memory_order_acquire);
   if (p == NULL)
     return;
-  int n = cleanup(p);
+  int n = retire_all(p);
   if (n != 0)
     wpu__report(w,
-                "wpu: %d provider entr%s still started when the world "
-                "ended (WSACleanup missing); cleaned up",
-                n, n == 1 ? "y" : "ies");
+                "wpu: %d provider%s still started when the world ended "
+                "(WSACleanup missing); cleaned up",
+                n, n == 1 ? "" : "s");
   wpu_plat_mutex_free(p->mu);
+  wpu_plat_cond_free(p->cv);
   free(p);
   atomic_store(&w->providers, NULL);
 }

@@ -31,12 +31,13 @@ int WSAAPI select(int nfds, fd_set *readfds, fd_set *writefds,
     WSASetLastError(WSAEINVAL); /* nothing to wait for */
     return SOCKET_ERROR;
   }
-  const WSPPROC_TABLE *p = fws2__procs(first);
+  wpu_provider *p = fws2__provider(first);
   if (p == NULL)
     return SOCKET_ERROR;
   int err = 0;
-  int rc = p->lpWSPSelect(nfds, readfds, writefds, exceptfds,
-                          (struct timeval *)timeout, &err);
+  int rc = wpu_provider_procs(p)->lpWSPSelect(
+      nfds, readfds, writefds, exceptfds, (struct timeval *)timeout, &err);
+  wpu_provider_release(p);
   return fws2__result(rc, err);
 }
 

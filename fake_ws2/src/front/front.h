@@ -3,7 +3,7 @@
  * The front is what applications (and tests) call: the ws2_32 API. Each
  * call checks WSAStartup, finds the catalog entry a socket is associated
  * with (WPUCreateSocketHandle or WPUModifyIFSHandle), starts that entry's
- * provider if needed (wpu_provider_start) and calls its WSP function, then
+ * provider if needed (wpu_provider_acquire) and calls its WSP function, then
  * turns the provider's *lpErrno into the thread's last error, as ws2_32
  * does. */
 #ifndef FWS2_FRONT_H
@@ -16,9 +16,13 @@
  * sets WSANOTINITIALISED as the last error when not. */
 int fws2__front_started(void);
 
-/* The proc table for socket s, or NULL with the last error set
- * (WSANOTINITIALISED, WSAENOTSOCK, or the provider start error). */
-const WSPPROC_TABLE *fws2__procs(SOCKET s);
+#include <wpu/providers.h>
+
+/* The provider of socket s's catalog entry, with a reference the caller
+ * drops with wpu_provider_release after its call (a WSACleanup meanwhile
+ * waits for it), or NULL with the last error set (WSANOTINITIALISED,
+ * WSAENOTSOCK, or the provider start error). */
+wpu_provider *fws2__provider(SOCKET s);
 
 /* Returns rc, setting err as the thread's last error when rc is
  * SOCKET_ERROR (or INVALID_SOCKET). */
@@ -33,11 +37,12 @@ static inline int fws2__result(int rc, int err) {
  * on failure. */
 #define FWS2_FORWARD(s, fn, ...)                                               \
   do {                                                                         \
-    const WSPPROC_TABLE *p_ = fws2__procs(s);                                  \
-    if (p_ == NULL)                                                            \
+    wpu_provider *pv_ = fws2__provider(s);                                     \
+    if (pv_ == NULL)                                                           \
       return SOCKET_ERROR;                                                     \
     int err_ = 0;                                                              \
-    int rc_ = p_->fn(s, __VA_ARGS__, &err_);                                   \
+    int rc_ = wpu_provider_procs(pv_)->fn(s, __VA_ARGS__, &err_);              \
+    wpu_provider_release(pv_);                                                 \
     return fws2__result(rc_, err_);                                            \
   } while (0)
 

@@ -115,12 +115,13 @@ int WSAAPI recvfrom(SOCKET s, char *buf, int len, int flags,
 BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
                                    LPDWORD lpcbTransfer, BOOL fWait,
                                    LPDWORD lpdwFlags) {
-  const WSPPROC_TABLE *p = fws2__procs(s);
+  wpu_provider *p = fws2__provider(s);
   if (p == NULL)
     return FALSE;
   int err = 0;
-  BOOL ok = p->lpWSPGetOverlappedResult(s, lpOverlapped, lpcbTransfer, fWait,
-                                        lpdwFlags, &err);
+  BOOL ok = wpu_provider_procs(p)->lpWSPGetOverlappedResult(
+      s, lpOverlapped, lpcbTransfer, fWait, lpdwFlags, &err);
+  wpu_provider_release(p);
   if (!ok)
     WSASetLastError(err);
   return ok;
@@ -130,8 +131,9 @@ BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
 /* ---- ReadFile / WriteFile on socket handles (Linux: on Windows they are
  * kernel32's own) ---- */
 
-/* The proc table ReadFile/WriteFile use for h, or NULL (last error set). */
-static const WSPPROC_TABLE *file_procs(HANDLE h) {
+/* The provider ReadFile/WriteFile use for h, referenced, or NULL (last
+ * error set). */
+static wpu_provider *file_provider(HANDLE h) {
   DWORD catalog_id = 0;
   SOCKET s = (SOCKET)h;
   switch (wpu_socket_query(s, &catalog_id)) {
@@ -145,19 +147,24 @@ static const WSPPROC_TABLE *file_procs(HANDLE h) {
     SetLastError(ERROR_INVALID_HANDLE);
     return NULL;
   }
-  const WSPPROC_TABLE *procs;
-  int rc = catalog_id == 0 ? WSAENOTSOCK
-                           : wpu_provider_start(catalog_id, &procs, NULL);
+  wpu_provider *p = NULL;
+  int rc = catalog_id == 0 ? WSAENOTSOCK : wpu_provider_acquire(catalog_id, &p);
   if (rc != 0) {
     SetLastError(rc);
     return NULL;
   }
-  return procs;
+  return p;
 }
 
 static BOOL file_result(int rc, int err, LPOVERLAPPED ov) {
   if (rc == 0)
     return TRUE;
+  /* A datagram larger than the buffer: ReadFile's ERROR_MORE_DATA, with
+   * the part that fitted counted. */
+  if (err == WSAEMSGSIZE) {
+    SetLastError(ERROR_MORE_DATA);
+    return FALSE;
+  }
   /* Overlapped I/O in progress is ERROR_IO_PENDING (= WSA_IO_PENDING). */
   SetLastError(err == WSA_IO_PENDING && ov != NULL ? ERROR_IO_PENDING : err);
   return FALSE;
@@ -165,17 +172,18 @@ static BOOL file_result(int rc, int err, LPOVERLAPPED ov) {
 
 BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
                      LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped) {
-  const WSPPROC_TABLE *p = file_procs(hFile);
+  wpu_provider *p = file_provider(hFile);
   if (p == NULL)
     return FALSE;
   WSABUF b = {nNumberOfBytesToRead, lpBuffer};
   DWORD got = 0, flags = 0;
   int err = 0;
-  int rc = p->lpWSPRecv((SOCKET)hFile, &b, 1, &got, &flags,
-                        (LPWSAOVERLAPPED)lpOverlapped, NULL,
-                        wpu_thread_id_current(), &err);
+  int rc = wpu_provider_procs(p)->lpWSPRecv((SOCKET)hFile, &b, 1, &got, &flags,
+                                            (LPWSAOVERLAPPED)lpOverlapped, NULL,
+                                            wpu_thread_id_current(), &err);
+  wpu_provider_release(p);
   if (lpNumberOfBytesRead != NULL)
-    *lpNumberOfBytesRead = rc == 0 ? got : 0;
+    *lpNumberOfBytesRead = rc == 0 || err == WSAEMSGSIZE ? got : 0;
   return file_result(rc, err, lpOverlapped);
 }
 
@@ -183,15 +191,16 @@ BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer,
                       DWORD nNumberOfBytesToWrite,
                       LPDWORD lpNumberOfBytesWritten,
                       LPOVERLAPPED lpOverlapped) {
-  const WSPPROC_TABLE *p = file_procs(hFile);
+  wpu_provider *p = file_provider(hFile);
   if (p == NULL)
     return FALSE;
   WSABUF b = {nNumberOfBytesToWrite, (char *)lpBuffer};
   DWORD sent = 0;
   int err = 0;
-  int rc = p->lpWSPSend((SOCKET)hFile, &b, 1, &sent, 0,
-                        (LPWSAOVERLAPPED)lpOverlapped, NULL,
-                        wpu_thread_id_current(), &err);
+  int rc = wpu_provider_procs(p)->lpWSPSend((SOCKET)hFile, &b, 1, &sent, 0,
+                                            (LPWSAOVERLAPPED)lpOverlapped, NULL,
+                                            wpu_thread_id_current(), &err);
+  wpu_provider_release(p);
   if (lpNumberOfBytesWritten != NULL)
     *lpNumberOfBytesWritten = rc == 0 ? sent : 0;
   return file_result(rc, err, lpOverlapped);

@@ -36,8 +36,12 @@ static int pick_entry(int af, int type, int protocol, WSAPROTOCOL_INFOW *out) {
     if (type != 0 && e.iSocketType != type)
       continue;
     have_type = 1;
-    if (protocol != 0 && (protocol < e.iProtocol ||
-                          protocol > e.iProtocol + e.iProtocolMaxOffset))
+    /* Protocol 0 matches only entries that say so (WSAPROTOCOL_INFOW's
+     * PFL_MATCHES_PROTOCOL_ZERO); the range sum cannot overflow in 64 bits. */
+    if (protocol == 0 ? !(e.dwProviderFlags & PFL_MATCHES_PROTOCOL_ZERO)
+                      : (protocol < e.iProtocol ||
+                         (long long)protocol >
+                             (long long)e.iProtocol + e.iProtocolMaxOffset))
       continue;
     *out = e;
     return 0;
@@ -77,14 +81,16 @@ SOCKET WSAAPI WSASocketW(int af, int type, int protocol,
     }
     info = &entry;
   }
-  const WSPPROC_TABLE *procs;
-  int rc = wpu_provider_start(entry.dwCatalogEntryId, &procs, NULL);
+  wpu_provider *p;
+  int rc = wpu_provider_acquire(entry.dwCatalogEntryId, &p);
   if (rc != 0) {
     WSASetLastError(rc);
     return INVALID_SOCKET;
   }
   int err = 0;
-  SOCKET s = procs->lpWSPSocket(af, type, protocol, info, g, dwFlags, &err);
+  SOCKET s = wpu_provider_procs(p)->lpWSPSocket(af, type, protocol, info, g,
+                                                dwFlags, &err);
+  wpu_provider_release(p);
   if (s == INVALID_SOCKET)
     WSASetLastError(err);
   return s;
@@ -98,8 +104,9 @@ SOCKET WSAAPI WSASocketA(int af, int type, int protocol,
   /* The two layouts differ only in the trailing name. */
   WSAPROTOCOL_INFOW w;
   memcpy(&w, lpProtocolInfo, offsetof(WSAPROTOCOL_INFOW, szProtocol));
-  for (size_t i = 0; i < WSAPROTOCOL_LEN + 1; i++)
-    w.szProtocol[i] = (unsigned char)lpProtocolInfo->szProtocol[i];
+  if (MultiByteToWideChar(CP_ACP, 0, lpProtocolInfo->szProtocol, -1,
+                          w.szProtocol, WSAPROTOCOL_LEN + 1) == 0)
+    w.szProtocol[0] = 0;
   return WSASocketW(af, type, protocol, &w, g, dwFlags);
 }
 
@@ -108,11 +115,13 @@ SOCKET WSAAPI socket(int af, int type, int protocol) {
 }
 
 int WSAAPI closesocket(SOCKET s) {
-  const WSPPROC_TABLE *p = fws2__procs(s);
+  wpu_provider *p = fws2__provider(s);
   if (p == NULL)
     return SOCKET_ERROR;
   int err = 0; /* WSPCloseSocket takes no argument but lpErrno */
-  return fws2__result(p->lpWSPCloseSocket(s, &err), err);
+  int rc = wpu_provider_procs(p)->lpWSPCloseSocket(s, &err);
+  wpu_provider_release(p);
+  return fws2__result(rc, err);
 }
 
 int WSAAPI bind(SOCKET s, const struct sockaddr *name, int namelen) {
@@ -126,12 +135,13 @@ int WSAAPI listen(SOCKET s, int backlog) {
 SOCKET WSAAPI WSAAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
                         LPCONDITIONPROC lpfnCondition,
                         DWORD_PTR dwCallbackData) {
-  const WSPPROC_TABLE *p = fws2__procs(s);
+  wpu_provider *p = fws2__provider(s);
   if (p == NULL)
     return INVALID_SOCKET;
   int err = 0;
-  SOCKET a =
-      p->lpWSPAccept(s, addr, addrlen, lpfnCondition, dwCallbackData, &err);
+  SOCKET a = wpu_provider_procs(p)->lpWSPAccept(s, addr, addrlen, lpfnCondition,
+                                                dwCallbackData, &err);
+  wpu_provider_release(p);
   if (a == INVALID_SOCKET)
     WSASetLastError(err);
   return a;

@@ -54,7 +54,7 @@ int fws2__front_started(void) {
   return 1;
 }
 
-const WSPPROC_TABLE *fws2__procs(SOCKET s) {
+wpu_provider *fws2__provider(SOCKET s) {
   if (!fws2__front_started())
     return NULL;
   DWORD catalog_id = 0;
@@ -62,13 +62,13 @@ const WSPPROC_TABLE *fws2__procs(SOCKET s) {
     WSASetLastError(WSAENOTSOCK);
     return NULL;
   }
-  const WSPPROC_TABLE *procs;
-  int rc = wpu_provider_start(catalog_id, &procs, NULL);
+  wpu_provider *p;
+  int rc = wpu_provider_acquire(catalog_id, &p);
   if (rc != 0) {
     WSASetLastError(rc);
     return NULL;
   }
-  return procs;
+  return p;
 }
 
 int fws2_install_default_base(void) {
@@ -104,7 +104,10 @@ int WSAAPI WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData) {
   front_state *s = state(w, 1);
   if (s == NULL)
     return WSA_NOT_ENOUGH_MEMORY;
-  if (wpu_catalog_count() == 0 && fws2_install_default_base() != 0)
+  /* Two first WSAStartup calls may race: the loser's install finds the
+   * provider installed, which is what it wanted. */
+  if (wpu_catalog_count() == 0 && fws2_install_default_base() != 0 &&
+      wpu_catalog_count() == 0)
     return WSASYSNOTREADY;
   s->version = version;
   InterlockedIncrement(&s->startups);

@@ -1,15 +1,20 @@
 /* wpu/providers.h: starting providers as ws2_32 does.
  *
- * ws2_32 starts the provider of a catalog entry the first time an
- * application uses the entry: ExpandEnvironmentStringsW of the stored path,
+ * ws2_32 starts a provider the first time an application uses one of its
+ * catalog entries: ExpandEnvironmentStringsW of the stored path,
  * LoadLibraryW, GetProcAddress("WSPStartup"), then WSPStartup(version,
  * &WSPDATA, &that entry's WSAPROTOCOL_INFOW, the upcall table by value,
- * &proc table). Each catalog entry is started once (an LSP is called again
- * for each of its entries, as real LSPs expect); a DLL is loaded once per
- * path and reference-counted by LoadLibrary. The started providers belong to
- * the current world; wpu_providers_cleanup() (the front calls it on the last
- * WSACleanup) calls WSPCleanup once per successful WSPStartup, newest first,
- * and frees the libraries. WSPCleanup's return value is ignored (some real
+ * &proc table). One started instance serves every entry of the same
+ * provider GUID (an LSP's chain entries each have their own GUID, so each
+ * gets its own WSPStartup, as real LSPs expect). No lock is held while
+ * WSPStartup runs: it may itself call the front; another thread asking for
+ * the same provider waits for it, the same thread asking again fails.
+ *
+ * The started providers belong to the current world. wpu_providers_cleanup
+ * (the front calls it on the last WSACleanup) retires them all: each gets
+ * its WSPCleanup and FreeLibrary once the last call in progress through it
+ * has released it (calls hold a reference from wpu_provider_acquire to
+ * wpu_provider_release). WSPCleanup's result is ignored (some real
  * providers always fail it).
  *
  * Errors are Winsock error codes. Thread-safe.
@@ -24,22 +29,30 @@
 extern "C" {
 #endif
 
-/* Starts the provider of catalog entry id if it is not started yet and
- * gives its proc table (valid until wpu_providers_cleanup or the end of the
- * world) and, when info is not NULL, the WSAPROTOCOL_INFOW it was started
- * with. Errors: WSANOTINITIALISED (no world), WSAEINVAL (no such entry),
- * WSAEPROVIDERFAILEDINIT (the DLL cannot be loaded, has no WSPStartup, or
- * WSPStartup failed: its error is reported through the world's report
- * hook), WSAEINVALIDPROCTABLE (a NULL entry in the proc table; the provider
- * is cleaned up again), WSA_NOT_ENOUGH_MEMORY. */
-int wpu_provider_start(DWORD catalog_id, const WSPPROC_TABLE **procs,
-                       const WSAPROTOCOL_INFOW **info);
+typedef struct wpu_provider wpu_provider;
 
-/* Calls WSPCleanup for every started entry, newest first, and FreeLibrary
- * for their libraries. Returns the number of entries cleaned up. */
+/* Starts the provider of catalog entry catalog_id if it is not started yet
+ * and takes a reference on it (release it with wpu_provider_release).
+ * Errors: WSANOTINITIALISED (no world), WSAEINVAL (no such entry),
+ * WSAEPROVIDERFAILEDINIT (the DLL cannot be loaded, has no WSPStartup,
+ * WSPStartup failed — its error goes to the world's report hook — or
+ * WSPStartup of this provider, on this thread, asked for itself),
+ * WSAEINVALIDPROCTABLE (a NULL entry in the proc table; the provider is
+ * cleaned up again), WSA_NOT_ENOUGH_MEMORY. */
+int wpu_provider_acquire(DWORD catalog_id, wpu_provider **out);
+
+/* The proc table and the WSAPROTOCOL_INFOW WSPStartup got, valid while the
+ * reference is held. */
+const WSPPROC_TABLE *wpu_provider_procs(const wpu_provider *p);
+const WSAPROTOCOL_INFOW *wpu_provider_info(const wpu_provider *p);
+
+/* Drops a reference; the last one of a retired provider cleans it up. */
+void wpu_provider_release(wpu_provider *p);
+
+/* Retires every started provider (see above). Returns how many. */
 int wpu_providers_cleanup(void);
 
-/* Number of started entries. */
+/* Number of started providers (not retired). */
 int wpu_providers_started(void);
 
 #ifdef __cplusplus

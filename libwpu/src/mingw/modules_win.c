@@ -7,8 +7,10 @@
  * system32 DLLs by name), and its HMODULE is the registration's record.
  * Anything else goes to the real loader. Provider code that calls
  * LoadLibraryW itself still gets the real one. DllMain is called with
- * DLL_PROCESS_ATTACH/DETACH as on Linux. Registrations are never freed
- * while the process runs (they are few), so an HMODULE stays valid. */
+ * DLL_PROCESS_ATTACH/DETACH as on Linux. Not supported: serialising a
+ * DllMain against a concurrent load of the same module (the provider
+ * start-up loads each provider once, from one thread). Registrations are never
+ * freed while the process runs (they are few), so an HMODULE stays valid. */
 #include <string.h>
 
 #include <wpu/modules.h>
@@ -58,8 +60,8 @@ DWORD wpu_module_register(const WCHAR *path, const wpu_export *exports,
   if (r != NULL && r->loads > 0) {
     rc = ERROR_BUSY;
   } else {
-    wpu_export *copy = n == 0 ? NULL
-                              : HeapAlloc(GetProcessHeap(), 0, n * sizeof *copy);
+    wpu_export *copy =
+        n == 0 ? NULL : HeapAlloc(GetProcessHeap(), 0, n * sizeof *copy);
     if (n > 0 && copy == NULL) {
       rc = ERROR_NOT_ENOUGH_MEMORY;
     } else {
@@ -116,6 +118,8 @@ HMODULE wpu__module_load(const WCHAR *path) {
     return LoadLibraryW(path);
   if (loads == 1 && r->dll_main != NULL &&
       !r->dll_main((HINSTANCE)r, DLL_PROCESS_ATTACH, NULL)) {
+    /* As documented: a failed attach is followed by a detach. */
+    r->dll_main((HINSTANCE)r, DLL_PROCESS_DETACH, NULL);
     AcquireSRWLockExclusive(&lock);
     r->loads--;
     ReleaseSRWLockExclusive(&lock);
@@ -130,7 +134,7 @@ FARPROC wpu__module_proc(HMODULE m, const char *name) {
   reg *r = registered(m);
   FARPROC proc = NULL;
   if (r != NULL)
-    for (size_t i = 0; i < r->n; i++)
+    for (size_t i = 0; i < r->n && !IS_INTRESOURCE(name); i++)
       if (strcmp(r->exports[i].name, name) == 0)
         proc = r->exports[i].proc;
   ReleaseSRWLockShared(&lock);
