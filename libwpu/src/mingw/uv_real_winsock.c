@@ -11,12 +11,14 @@
  * libwpu symbol. */
 #include <windows.h>
 
+/* clang-format off */
 #define WPU_REAL_WINSOCK(X)                                                    \
   X(WSAStartup) X(WSASocketW) X(WSAIoctl) X(WSARecv) X(WSARecvFrom)            \
   X(WSASend) X(WSASendTo) X(WSAGetOverlappedResult) X(WSADuplicateSocketW)     \
   X(socket) X(closesocket) X(bind) X(listen) X(connect) X(accept)              \
   X(setsockopt) X(getsockopt) X(getsockname) X(getpeername) X(shutdown)        \
   X(ioctlsocket) X(select) X(send) X(recv) X(sendto) X(recvfrom)
+/* clang-format on */
 
 #define DEFINE(name) void *__imp_wpu_real_##name;
 WPU_REAL_WINSOCK(DEFINE)
