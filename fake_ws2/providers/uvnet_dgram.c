@@ -1,0 +1,263 @@
+/* uvnet_dgram.c: uvnet's datagrams: the loop thread's datagram callbacks,
+ * sending, the bounded receive queue, receiving with truncation, and
+ * connected datagram sockets.
+ *
+ * A datagram the loop receives goes whole to a pending overlapped receive
+ * or into the socket's queue, or nowhere: it is dropped, as UDP drops it,
+ * when the queue is full (SO_RCVBUF bytes, UN_DGRAM_QUEUE_MAX datagrams;
+ * an empty queue takes any datagram) or the socket was shut down for
+ * receiving. Sending copies the datagram for the loop and completes at
+ * once; only when un_send_limit bytes are waiting for the kernel does a
+ * blocking send wait (a non-blocking one fails with WSAEWOULDBLOCK). A
+ * receive takes one datagram: a buffer too small gets its first part,
+ * MSG_PARTIAL and WSAEMSGSIZE (an overlapped receive completes with that
+ * error, and notifies). An unbound socket is bound to the wildcard (the
+ * kernel's loopback) and an ephemeral port by its first send or connect;
+ * it receives once bound. A connected socket hears only its peer (the
+ * kernel filters).
+ *
+ * Not supported: broadcast, multicast, ICMP port-unreachable reports
+ * (SIO_UDP_CONNRESET), out-of-band flags.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "uvnet_internal.h"
+
+void un_dgram_free_queue(un_socket *s) {
+  un_dgram *d = s->dq_head;
+  while (d != NULL) {
+    un_dgram *next = d->next;
+    free(d->data);
+    free(d);
+    d = next;
+  }
+  s->dq_head = s->dq_tail = NULL;
+  s->dq_bytes = s->dq_count = 0;
+}
+
+/* Copies the oldest datagram into the buffers (consuming it unless peek).
+ * 0 or WSAEMSGSIZE (truncated: *out_flags gets MSG_PARTIAL). */
+static int take(un_socket *s, const WSABUF *bufs, DWORD n, DWORD total,
+                BOOL peek, struct sockaddr *from, LPINT fromlen, DWORD *bytes,
+                DWORD *out_flags) {
+  un_dgram *d = s->dq_head;
+  *bytes = wsp_bufs_put(bufs, n, 0, d->data, d->len < total ? d->len : total);
+  if (from != NULL)
+    un_addr_copy_out(&d->from, from, fromlen);
+  BOOL truncated = d->len > total;
+  *out_flags = truncated ? MSG_PARTIAL : 0;
+  if (!peek) {
+    s->dq_head = d->next;
+    if (s->dq_head == NULL)
+      s->dq_tail = NULL;
+    s->dq_bytes -= d->len;
+    s->dq_count--;
+    free(d->data);
+    free(d);
+  }
+  return truncated ? WSAEMSGSIZE : 0;
+}
+
+/* Serves pending overlapped receives from the queue. */
+static void serve(un_socket *s) {
+  while (s->recvq.head != NULL && s->dq_head != NULL) {
+    wsp_op *op = wsp_opq_pop(&s->recvq);
+    DWORD bytes, flags;
+    int e = take(s, op->bufs, op->nbufs, op->total, (op->flags & MSG_PEEK) != 0,
+                 op->from, op->fromlen, &bytes, &flags);
+    wsp_notify_complete(&un.up, &op->note, (DWORD)e, bytes, flags);
+    free(op);
+  }
+}
+
+/* ---- The loop's callbacks (loop thread) ---- */
+
+static void cb_datagram(void *ctx, char *data, size_t len,
+                        const uvl_addr *from) {
+  un_socket *s = ctx;
+  un_wakes wakes;
+  un_cb_enter(&wakes);
+  un_dgram *d = NULL;
+  BOOL full = s->dq_count >= UN_DGRAM_QUEUE_MAX ||
+              (s->dq_count > 0 && s->dq_bytes + len > (DWORD)s->rcvbuf);
+  if (!s->closed && !s->shut_recv && !full && len <= UN_DGRAM_MAX)
+    d = malloc(sizeof *d);
+  if (d == NULL) {
+    free(data); /* dropped, as UDP does */
+  } else {
+    d->next = NULL;
+    un_addr_from_uvl(from, &d->from);
+    d->data = data;
+    d->len = (DWORD)len;
+    if (s->dq_tail != NULL)
+      s->dq_tail->next = d;
+    else
+      s->dq_head = d;
+    s->dq_tail = d;
+    s->dq_bytes += d->len;
+    s->dq_count++;
+    serve(s);
+    un_changed(s);
+  }
+  un_cb_leave(&wakes);
+}
+
+static void cb_written(void *ctx, size_t len, int status) {
+  un_socket *s = ctx;
+  (void)status; /* a datagram's fate is not reported */
+  un_wakes wakes;
+  un_cb_enter(&wakes);
+  s->wpending = len < s->wpending ? s->wpending - (DWORD)len : 0;
+  if (!s->closed)
+    un_changed(s);
+  un_cb_leave(&wakes);
+}
+
+const uvl_callbacks un_dgram_callbacks = {
+    .datagram = cb_datagram,
+    .written = cb_written,
+    .closed = un_io_closed,
+};
+
+/* ---- Sending and receiving ---- */
+
+int un_dgram_send(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
+                  DWORD flags, const un_addr *to, const wsp_notify *ovn) {
+  un_addr dest;
+  BOOL to_peer; /* the kernel's default peer */
+  int e;
+  if (flags & MSG_OOB)
+    return WSAEOPNOTSUPP;
+  if (s->shut_send)
+    return WSAESHUTDOWN;
+  if (to == NULL) {
+    if (s->state != UN_CONNECTED)
+      return WSAENOTCONN;
+    dest = s->remote;
+    to_peer = TRUE;
+  } else {
+    if (s->state == UN_CONNECTED && !un_addr_equal(to, &s->remote))
+      return WSAEISCONN;
+    dest = *to;
+    to_peer = s->state == UN_CONNECTED;
+  }
+  if ((e = un_check_destination(&dest)) != 0)
+    return e;
+  DWORD total = 0;
+  for (DWORD i = 0; i < n; i++)
+    total += bufs[i].len;
+  if (total > UN_DGRAM_MAX)
+    return WSAEMSGSIZE;
+  if ((e = un_autobind(s)) != 0)
+    return e;
+  un_events_reenable(s, FD_WRITE);
+  while (s->wpending > 0 && total > un_send_room(s)) {
+    if (s->nonblocking) {
+      s->ev.write_wanted = TRUE;
+      return WSAEWOULDBLOCK;
+    }
+    if ((e = un_wait(s, s->sndtimeo)) != 0)
+      return e;
+  }
+  if (s->io == NULL)
+    return WSAENOTSOCK;
+  char *buf = uvl_buf_new(un.loop, total);
+  if (buf == NULL)
+    return WSAENOBUFS;
+  wsp_bufs_get(bufs, n, 0, buf, total);
+  s->wpending += total;
+  uvl_addr k;
+  un_addr_to_uvl(&dest, &k);
+  uvl_send(s->io, buf, total, to_peer ? NULL : &k);
+  if (ovn != NULL) {
+    wsp_notify_start(ovn);
+    wsp_notify_complete(&un.up, ovn, 0, total, 0);
+  }
+  *sent = total;
+  return 0;
+}
+
+int un_dgram_recv(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
+                  LPDWORD flags, struct sockaddr *from, LPINT fromlen,
+                  const wsp_notify *ovn) {
+  DWORD in = *flags;
+  BOOL peek = (in & MSG_PEEK) != 0;
+  if (in & ~(DWORD)MSG_PEEK)
+    return WSAEOPNOTSUPP; /* MSG_OOB, MSG_WAITALL */
+  if (!s->bound)
+    return WSAEINVAL;
+  if (s->shut_recv)
+    return WSAESHUTDOWN;
+  wsp_events_reenable(&s->ev, FD_READ); /* recorded again below if due */
+  DWORD total = 0;
+  for (DWORD i = 0; i < n; i++)
+    total += bufs[i].len;
+  DWORD bytes = 0, out_flags = 0;
+  int e;
+  if (ovn != NULL) {
+    if (s->recvq.head == NULL && s->dq_head != NULL) {
+      e = take(s, bufs, n, total, peek, from, fromlen, &bytes, &out_flags);
+      wsp_notify_start(ovn);
+      wsp_notify_complete(&un.up, ovn, (DWORD)e, bytes, out_flags);
+      *got = bytes;
+      *flags = out_flags;
+      un_changed(s);
+      return e;
+    }
+    wsp_op *op = wsp_op_new(ovn, bufs, n);
+    if (op == NULL)
+      return WSAENOBUFS;
+    op->flags = in;
+    op->from = from;
+    op->fromlen = fromlen;
+    *flags = 0;
+    wsp_notify_start(ovn);
+    wsp_opq_push(&s->recvq, op);
+    un_events_poll(s);
+    return WSA_IO_PENDING;
+  }
+  for (;;) {
+    if (s->shut_recv)
+      return WSAESHUTDOWN;
+    if (s->recvq.head == NULL && s->dq_head != NULL) {
+      e = take(s, bufs, n, total, peek, from, fromlen, &bytes, &out_flags);
+      *got = bytes;
+      *flags = out_flags;
+      un_changed(s);
+      return e;
+    }
+    if (s->nonblocking) {
+      un_events_poll(s);
+      return WSAEWOULDBLOCK;
+    }
+    if ((e = un_wait(s, s->rcvtimeo)) != 0)
+      return e;
+  }
+}
+
+int un_dgram_connect(un_socket *s, const un_addr *to) {
+  int e;
+  uvl_addr k;
+  if (to != NULL) {
+    if ((e = un_check_destination(to)) != 0 || (e = un_autobind(s)) != 0)
+      return e;
+    un_addr_to_uvl(to, &k);
+  }
+  uvl_sock *io = un_io_begin(s);
+  int r = io == NULL ? UVL_EINVAL : uvl_udp_connect(io, to != NULL ? &k : NULL);
+  un_io_end(s);
+  if (s->closed)
+    return WSAEINTR;
+  if (r != 0)
+    return un_wsa_error(r);
+  if (to != NULL) {
+    s->remote = *to;
+    s->state = UN_CONNECTED;
+  } else {
+    s->state = UN_FRESH;
+    memset(&s->remote, 0, sizeof s->remote);
+  }
+  un_changed(s);
+  return 0;
+}

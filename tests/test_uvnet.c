@@ -1,0 +1,2332 @@
+/* test_uvnet.c: uvnet, the base provider over real loopback TCP/UDP, driven
+ * through its proc table as ws2_32 (or an LSP above it) drives it: streams
+ * blocking and non-blocking, overlapped I/O with events, completion
+ * routines and completion ports, datagrams connected and not, select,
+ * WSPEventSelect, WSPAsyncSelect, conditional accept, close with I/O in
+ * flight, errors, and uvnet talking to a plain Linux TCP echo peer
+ * (uvnet_echo_peer.c). Each test has its own world and starts uvnet for
+ * four catalog entries (1001..1004) of its own. Bytes travel through the
+ * kernel and a loop thread, so nothing is ready at once: tests wait on
+ * blocking calls, events, ports, select or messages, each with a 10 s
+ * timeout that fails the test; nothing sleeps. */
+#include <winsock2.h>
+#include <ws2spi.h>
+#include <ws2tcpip.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <fws2/fixture.h>
+#include <fws2/uvnet.h>
+#include <wpu/wpu.h>
+
+#include "uvnet_echo_peer.h"
+
+#ifndef SIO_BASE_HANDLE
+#define SIO_BASE_HANDLE _WSAIOR(IOC_WS2, 34)
+#endif
+
+#define WAIT_MS  10000
+#define WAIT_US  (WAIT_MS * 1000L)
+#define CAT_TCP4 1001
+#define CAT_UDP4 1002
+#define CAT_TCP6 1003
+#define CAT_UDP6 1004
+
+static WSPPROC_TABLE p;
+static WSAPROTOCOL_INFOW tcp4, udp4, tcp6, udp6;
+
+/* Starts uvnet once per catalog entry, as ws2_32 does. */
+static int start_all(void) {
+  struct {
+    WSAPROTOCOL_INFOW *info;
+    int af, type;
+    DWORD id;
+  } entries[] = {{&tcp4, AF_INET, SOCK_STREAM, CAT_TCP4},
+                 {&udp4, AF_INET, SOCK_DGRAM, CAT_UDP4},
+                 {&tcp6, AF_INET6, SOCK_STREAM, CAT_TCP6},
+                 {&udp6, AF_INET6, SOCK_DGRAM, CAT_UDP6}};
+  for (int i = 0; i < 4; i++) {
+    if (fws2_uvnet_protocol_info(entries[i].af, entries[i].type,
+                                 entries[i].info) != 0)
+      return -1;
+    entries[i].info->dwCatalogEntryId = entries[i].id;
+    WSPDATA data;
+    if (fws2_uvnet_WSPStartup(MAKEWORD(2, 2), &data, entries[i].info,
+                              wpu_upcall_table(), &p) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int setup(void **state) {
+  if (fws2_world_setup(state) != 0)
+    return -1;
+  return start_all();
+}
+
+static int teardown(void **state) {
+  int err;
+  for (int i = 0; i < 4; i++)
+    p.lpWSPCleanup(&err);
+  return fws2_world_teardown(state);
+}
+
+/* ---- Helpers ---- */
+
+static SOCKET mk(WSAPROTOCOL_INFOW *info) {
+  int err = 0;
+  SOCKET s = p.lpWSPSocket(info->iAddressFamily, info->iSocketType,
+                           info->iProtocol, info, 0, WSA_FLAG_OVERLAPPED, &err);
+  assert_int_not_equal(s, INVALID_SOCKET);
+  return s;
+}
+
+static void closes(SOCKET s) {
+  int err = 0;
+  assert_int_equal(p.lpWSPCloseSocket(s, &err), 0);
+}
+
+static struct sockaddr_in in4(USHORT port) {
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  ((BYTE *)&a.sin_addr)[0] = 127;
+  ((BYTE *)&a.sin_addr)[3] = 1;
+  ((BYTE *)&a.sin_port)[0] = (BYTE)(port >> 8);
+  ((BYTE *)&a.sin_port)[1] = (BYTE)port;
+  return a;
+}
+
+static struct sockaddr_in6 in6(USHORT port) {
+  struct sockaddr_in6 a;
+  memset(&a, 0, sizeof a);
+  a.sin6_family = AF_INET6;
+  ((BYTE *)&a.sin6_addr)[15] = 1;
+  ((BYTE *)&a.sin6_port)[0] = (BYTE)(port >> 8);
+  ((BYTE *)&a.sin6_port)[1] = (BYTE)port;
+  return a;
+}
+
+static USHORT port_of(const struct sockaddr *a) {
+  const BYTE *b =
+      a->sa_family == AF_INET6
+          ? (const BYTE *)&((const struct sockaddr_in6 *)a)->sin6_port
+          : (const BYTE *)&((const struct sockaddr_in *)a)->sin_port;
+  return (USHORT)((b[0] << 8) | b[1]);
+}
+
+static USHORT local_port(SOCKET s) {
+  SOCKADDR_STORAGE ss;
+  int len = sizeof ss, err = 0;
+  assert_int_equal(p.lpWSPGetSockName(s, (struct sockaddr *)&ss, &len, &err),
+                   0);
+  return port_of((struct sockaddr *)&ss);
+}
+
+static void bind4(SOCKET s, USHORT port) {
+  struct sockaddr_in a = in4(port);
+  int err = 0;
+  assert_int_equal(p.lpWSPBind(s, (struct sockaddr *)&a, sizeof a, &err), 0);
+}
+
+/* A listening IPv4 stream socket on 127.0.0.1 and its port. */
+static SOCKET listener(USHORT *port) {
+  SOCKET l = mk(&tcp4);
+  int err = 0;
+  bind4(l, 0);
+  assert_int_equal(p.lpWSPListen(l, 5, &err), 0);
+  *port = local_port(l);
+  return l;
+}
+
+static int connect4(SOCKET s, USHORT port, int *err) {
+  struct sockaddr_in a = in4(port);
+  return p.lpWSPConnect(s, (struct sockaddr *)&a, sizeof a, NULL, NULL, NULL,
+                        NULL, err);
+}
+
+static SOCKET accept_plain(SOCKET l) {
+  int err = 0;
+  SOCKET a = p.lpWSPAccept(l, NULL, NULL, NULL, 0, &err);
+  assert_int_not_equal(a, INVALID_SOCKET);
+  return a;
+}
+
+/* A connected IPv4 stream pair (blocking sockets). */
+static void pair(SOCKET *c, SOCKET *a) {
+  USHORT port;
+  SOCKET l = listener(&port);
+  int err = 0;
+  *c = mk(&tcp4);
+  assert_int_equal(connect4(*c, port, &err), 0);
+  *a = accept_plain(l);
+  closes(l);
+}
+
+/* A port of 127.0.0.1 where nothing listens (bound, never listening). */
+static SOCKET silent_port(USHORT *port) {
+  SOCKET b = mk(&tcp4);
+  bind4(b, 0);
+  *port = local_port(b);
+  return b;
+}
+
+static int xsend(SOCKET s, const void *buf, DWORD len, DWORD *sent, int *err) {
+  WSABUF wb = {len, (char *)buf};
+  return p.lpWSPSend(s, &wb, 1, sent, 0, NULL, NULL, NULL, err);
+}
+
+static int xrecv(SOCKET s, void *buf, DWORD len, DWORD *got, int *err) {
+  WSABUF wb = {len, (char *)buf};
+  DWORD flags = 0;
+  return p.lpWSPRecv(s, &wb, 1, got, &flags, NULL, NULL, NULL, err);
+}
+
+static void must_send(SOCKET s, const char *text) {
+  DWORD sent = 0;
+  int err = 0;
+  assert_int_equal(xsend(s, text, (DWORD)strlen(text), &sent, &err), 0);
+  assert_int_equal(sent, strlen(text));
+}
+
+/* Receives exactly text (blocking receives wait for it). */
+static void must_recv(SOCKET s, const char *text) {
+  char buf[256];
+  DWORD got = 0;
+  int err = 0;
+  size_t want = strlen(text), have = 0;
+  while (have < want) {
+    assert_int_equal(xrecv(s, buf + have, (DWORD)(want - have), &got, &err), 0);
+    assert_true(got > 0);
+    have += got;
+  }
+  assert_memory_equal(buf, text, want);
+}
+
+/* Receives and drops exactly len bytes (blocking). */
+static void must_drain(SOCKET s, size_t len) {
+  static char sink[65536];
+  size_t have = 0;
+  while (have < len) {
+    DWORD got = 0,
+          want = (DWORD)(len - have < sizeof sink ? len - have : sizeof sink);
+    int err = 0;
+    assert_int_equal(xrecv(s, sink, want, &got, &err), 0);
+    assert_true(got > 0);
+    have += got;
+  }
+}
+
+static void nonblocking(SOCKET s, u_long on) {
+  DWORD ret = 0;
+  int err = 0;
+  assert_int_equal(p.lpWSPIoctl(s, FIONBIO, &on, sizeof on, NULL, 0, &ret, NULL,
+                                NULL, NULL, &err),
+                   0);
+}
+
+static void set_int(SOCKET s, int level, int name, int v) {
+  int err = 0;
+  assert_int_equal(
+      p.lpWSPSetSockOpt(s, level, name, (char *)&v, sizeof v, &err), 0);
+}
+
+static int so_error(SOCKET s) {
+  int v = -1, len = sizeof v, err = 0;
+  assert_int_equal(
+      p.lpWSPGetSockOpt(s, SOL_SOCKET, SO_ERROR, (char *)&v, &len, &err), 0);
+  return v;
+}
+
+/* select on one socket in one set (0 read, 1 write, 2 except). */
+static int select1(SOCKET s, int which, long usec) {
+  fd_set sets[3];
+  for (int i = 0; i < 3; i++)
+    FD_ZERO(&sets[i]);
+  FD_SET(s, &sets[which]);
+  struct timeval tv = {usec / 1000000, usec % 1000000};
+  int err = 0;
+  int n = p.lpWSPSelect(0, &sets[0], &sets[1], &sets[2], &tv, &err);
+  assert_int_not_equal(n, SOCKET_ERROR);
+  return n;
+}
+
+static HANDLE must_event(void) {
+  HANDLE e = CreateEventW(NULL, TRUE, FALSE, NULL);
+  assert_non_null(e);
+  return e;
+}
+
+static HANDLE must_thread(LPTHREAD_START_ROUTINE fn, void *arg) {
+  HANDLE t = CreateThread(NULL, 0, fn, arg, 0, NULL);
+  assert_non_null(t);
+  return t;
+}
+
+static void join(HANDLE t) {
+  assert_int_equal(WaitForSingleObject(t, WAIT_MS), WAIT_OBJECT_0);
+  CloseHandle(t);
+}
+
+static BYTE pattern(size_t i, BYTE seed) {
+  return (BYTE)(i * 31 + seed + (i >> 9));
+}
+
+/* Sends non-blocking chunks until the buffers on the way are full (the
+ * peer does not read); returns the bytes sent. */
+static size_t fill(SOCKET s) {
+  static char chunk[65536];
+  size_t total = 0;
+  for (;;) {
+    DWORD sent = 0;
+    int err = 0;
+    if (xsend(s, chunk, sizeof chunk, &sent, &err) != 0) {
+      assert_int_equal(err, WSAEWOULDBLOCK);
+      return total;
+    }
+    total += sent;
+    assert_true(total < ((size_t)256 << 20)); /* the buffers are bounded */
+  }
+}
+
+/* ---- Startup and handles ---- */
+
+static void startup_fills_all_thirty_entries(void **state) {
+  (void)state;
+  void *entries[30];
+  assert_int_equal(sizeof p, sizeof entries);
+  memcpy(entries, &p, sizeof entries);
+  for (int i = 0; i < 30; i++)
+    assert_non_null(entries[i]);
+}
+
+static void startup_rejects_winsock_1_and_null_pointers(void **state) {
+  (void)state;
+  WSPDATA data;
+  WSPPROC_TABLE t;
+  assert_int_equal(fws2_uvnet_WSPStartup(MAKEWORD(1, 1), &data, &tcp4,
+                                         wpu_upcall_table(), &t),
+                   WSAVERNOTSUPPORTED);
+  assert_int_equal(fws2_uvnet_WSPStartup(MAKEWORD(2, 2), NULL, &tcp4,
+                                         wpu_upcall_table(), &t),
+                   WSAEFAULT);
+}
+
+static void sockets_are_ifs_handles_of_the_callers_catalog_entry(void **state) {
+  (void)state;
+  SOCKET t = mk(&tcp4), u = mk(&udp6);
+  DWORD cat = 0;
+  assert_int_equal(wpu_socket_query(t, &cat), WPU_SOCKET_IFS);
+  assert_int_equal(cat, CAT_TCP4);
+  assert_int_equal(wpu_socket_query(u, &cat), WPU_SOCKET_IFS);
+  assert_int_equal(cat, CAT_UDP6);
+  WSAPROTOCOL_INFOW info;
+  int len = sizeof info, err = 0;
+  assert_int_equal(p.lpWSPGetSockOpt(u, SOL_SOCKET, SO_PROTOCOL_INFOW,
+                                     (char *)&info, &len, &err),
+                   0);
+  assert_int_equal(info.dwCatalogEntryId, CAT_UDP6);
+  assert_true(IsEqualGUID(&info.ProviderId, &fws2_uvnet_provider_id));
+  closes(t);
+  closes(u);
+}
+
+static void
+accepted_sockets_are_registered_under_the_listeners_entry(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  DWORD cat = 0;
+  assert_int_equal(wpu_socket_query(a, &cat), WPU_SOCKET_IFS);
+  assert_int_equal(cat, CAT_TCP4);
+  closes(c);
+  closes(a);
+}
+
+static void calls_on_foreign_handles_fail_with_wsaenotsock(void **state) {
+  (void)state;
+  int err = 0;
+  SOCKET mine = mk(&tcp4);
+  DWORD_PTR slot = 0;
+  assert_int_equal(wpu_ifs_handle_context(mine, &slot, &err), 0);
+  /* Another base provider's IFS handle whose context is one of uvnet's
+   * slot numbers, an LSP's handle, an event, a closed socket. */
+  SOCKET other = wpu_ifs_handle_create(slot, &err);
+  assert_int_not_equal(other, INVALID_SOCKET);
+  SOCKET lsp = WPUCreateSocketHandle(2001, slot, &err);
+  assert_int_not_equal(lsp, INVALID_SOCKET);
+  HANDLE ev = must_event();
+  SOCKET closed = mk(&tcp4);
+  closes(closed);
+  SOCKET foreign[] = {other, lsp, (SOCKET)ev, closed, INVALID_SOCKET};
+  for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++) {
+    char buf[4];
+    DWORD n;
+    int type, len = sizeof type;
+    err = 0;
+    assert_int_equal(xsend(foreign[i], "x", 1, &n, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAENOTSOCK);
+    err = 0;
+    assert_int_equal(xrecv(foreign[i], buf, sizeof buf, &n, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAENOTSOCK);
+    err = 0;
+    assert_int_equal(p.lpWSPGetSockOpt(foreign[i], SOL_SOCKET, SO_TYPE,
+                                       (char *)&type, &len, &err),
+                     SOCKET_ERROR);
+    assert_int_equal(err, WSAENOTSOCK);
+    err = 0;
+    assert_int_equal(p.lpWSPCloseSocket(foreign[i], &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAENOTSOCK);
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(foreign[i], &r);
+    struct timeval tv = {0, 0};
+    err = 0;
+    assert_int_equal(p.lpWSPSelect(0, &r, NULL, NULL, &tv, &err), SOCKET_ERROR);
+    assert_int_equal(err, WSAENOTSOCK);
+  }
+  assert_int_equal(wpu_ifs_handle_close(other, &err), 0);
+  assert_int_equal(WPUCloseSocketHandle(lsp, &err), 0);
+  CloseHandle(ev);
+  closes(mine);
+}
+
+/* ---- Streams, blocking and non-blocking ---- */
+
+static void stream_connect_accept_and_exchange_data(void **state) {
+  (void)state;
+  USHORT port;
+  SOCKET l = listener(&port);
+  SOCKET c = mk(&tcp4);
+  int err = 0;
+  assert_int_equal(connect4(c, port, &err), 0);
+  struct sockaddr_in from;
+  int fromlen = sizeof from;
+  SOCKET a =
+      p.lpWSPAccept(l, (struct sockaddr *)&from, &fromlen, NULL, 0, &err);
+  assert_int_not_equal(a, INVALID_SOCKET);
+  assert_int_equal(fromlen, sizeof from);
+  assert_int_equal(port_of((struct sockaddr *)&from), local_port(c));
+  struct sockaddr_in peer;
+  int peerlen = sizeof peer;
+  assert_int_equal(
+      p.lpWSPGetPeerName(c, (struct sockaddr *)&peer, &peerlen, &err), 0);
+  assert_int_equal(port_of((struct sockaddr *)&peer), port);
+  assert_int_equal(((BYTE *)&peer.sin_addr)[0], 127);
+  assert_int_equal(local_port(a), port);
+  must_send(c, "hello");
+  must_recv(a, "hello");
+  must_send(a, "world!");
+  must_recv(c, "world!");
+  closes(c);
+  closes(a);
+  closes(l);
+}
+
+static void stream_over_ipv6_loopback(void **state) {
+  (void)state;
+  SOCKET l = mk(&tcp6), c = mk(&tcp6);
+  struct sockaddr_in6 any;
+  memset(&any, 0, sizeof any);
+  any.sin6_family = AF_INET6; /* the wildcard: ::1 for uvnet */
+  int err = 0;
+  assert_int_equal(p.lpWSPBind(l, (struct sockaddr *)&any, sizeof any, &err),
+                   0);
+  assert_int_equal(p.lpWSPListen(l, SOMAXCONN, &err), 0);
+  struct sockaddr_in6 name;
+  int len = sizeof name;
+  assert_int_equal(p.lpWSPGetSockName(l, (struct sockaddr *)&name, &len, &err),
+                   0);
+  assert_int_equal(((BYTE *)&name.sin6_addr)[15], 0); /* still the wildcard */
+  struct sockaddr_in6 to = in6(local_port(l));
+  assert_int_equal(p.lpWSPConnect(c, (struct sockaddr *)&to, sizeof to, NULL,
+                                  NULL, NULL, NULL, &err),
+                   0);
+  SOCKET a = accept_plain(l);
+  must_send(c, "six");
+  must_recv(a, "six");
+  len = sizeof name;
+  assert_int_equal(p.lpWSPGetSockName(a, (struct sockaddr *)&name, &len, &err),
+                   0);
+  assert_int_equal(len, sizeof name);
+  assert_int_equal(name.sin6_family, AF_INET6);
+  assert_int_equal(((BYTE *)&name.sin6_addr)[15], 1);
+  closes(a);
+  closes(c);
+  closes(l);
+}
+
+typedef struct {
+  SOCKET s;
+  char buf[64];
+  DWORD got;
+  int rc, err;
+  HANDLE started;
+} recv_job;
+
+static DWORD WINAPI blocking_recv(LPVOID arg) {
+  recv_job *j = arg;
+  if (j->started != NULL)
+    SetEvent(j->started);
+  j->rc = xrecv(j->s, j->buf, sizeof j->buf, &j->got, &j->err);
+  return 0;
+}
+
+static void stream_blocking_recv_waits_for_the_peers_send(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  recv_job j = {a};
+  HANDLE t = must_thread(blocking_recv, &j);
+  must_send(c, "wake");
+  join(t);
+  assert_int_equal(j.rc, 0);
+  assert_int_equal(j.got, 4);
+  assert_memory_equal(j.buf, "wake", 4);
+  closes(c);
+  closes(a);
+}
+
+static void
+stream_nonblocking_recv_fails_with_wsaewouldblock_until_data(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  nonblocking(a, 1);
+  char buf[8];
+  DWORD got = 0;
+  int err = 0;
+  assert_int_equal(xrecv(a, buf, sizeof buf, &got, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAEWOULDBLOCK);
+  must_send(c, "ok");
+  assert_int_equal(select1(a, 0, WAIT_US), 1);
+  u_long avail = 0;
+  DWORD ret = 0;
+  assert_int_equal(p.lpWSPIoctl(a, FIONREAD, NULL, 0, &avail, sizeof avail,
+                                &ret, NULL, NULL, NULL, &err),
+                   0);
+  assert_true(avail >= 1 && avail <= 2);
+  must_recv(a, "ok");
+  closes(c);
+  closes(a);
+}
+
+static void
+stream_nonblocking_send_fails_with_wsaewouldblock_once_the_buffers_fill(
+    void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  set_int(c, SOL_SOCKET, SO_SNDBUF, 8192);
+  set_int(a, SOL_SOCKET, SO_RCVBUF, 8192);
+  nonblocking(c, 1);
+  size_t total = fill(c);
+  assert_true(total > 0);
+  /* The reader makes room: the writer becomes writable again. */
+  must_drain(a, 65536);
+  assert_int_equal(select1(c, 1, WAIT_US), 1);
+  DWORD sent = 0;
+  int err = 0;
+  assert_int_equal(xsend(c, "!", 1, &sent, &err), 0);
+  must_drain(a, total - 65536 + 1);
+  closes(c);
+  closes(a);
+}
+
+typedef struct {
+  SOCKET s;
+  size_t len;
+  size_t done;
+  BYTE seed;
+  int failed;
+} bulk_job;
+
+static DWORD WINAPI bulk_reader(LPVOID arg) {
+  bulk_job *j = arg;
+  static BYTE buf[50000];
+  while (j->done < j->len) {
+    DWORD got = 0;
+    int err = 0;
+    if (xrecv(j->s, buf, sizeof buf, &got, &err) != 0 || got == 0) {
+      j->failed = err != 0 ? err : -1;
+      return 1;
+    }
+    for (DWORD i = 0; i < got; i++)
+      if (buf[i] != pattern(j->done + i, j->seed)) {
+        j->failed = -2;
+        return 1;
+      }
+    j->done += got;
+  }
+  return 0;
+}
+
+static void stream_blocking_send_larger_than_the_buffers_waits_for_the_reader(
+    void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  size_t len = (size_t)8 << 20;
+  BYTE *big = malloc(len);
+  assert_non_null(big);
+  for (size_t i = 0; i < len; i++)
+    big[i] = pattern(i, 5);
+  bulk_job j = {a, len, 0, 5, 0};
+  HANDLE t = must_thread(bulk_reader, &j);
+  DWORD sent = 0;
+  int err = 0;
+  assert_int_equal(xsend(c, big, (DWORD)len, &sent, &err), 0);
+  assert_int_equal(sent, len);
+  join(t);
+  assert_int_equal(j.failed, 0);
+  assert_int_equal(j.done, len);
+  free(big);
+  closes(c);
+  closes(a);
+}
+
+static void stream_recv_returns_zero_after_peer_shutdown_send(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  must_send(c, "last");
+  int err = 0;
+  assert_int_equal(p.lpWSPShutdown(c, SD_SEND, &err), 0);
+  DWORD sent = 0;
+  assert_int_equal(xsend(c, "more", 4, &sent, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAESHUTDOWN);
+  must_recv(a, "last");
+  char buf[4];
+  DWORD got = 1;
+  assert_int_equal(xrecv(a, buf, sizeof buf, &got, &err), 0);
+  assert_int_equal(got, 0); /* the end of the stream */
+  assert_int_equal(xrecv(a, buf, sizeof buf, &got, &err), 0);
+  assert_int_equal(got, 0); /* and again */
+  /* The other direction still works. */
+  must_send(a, "back");
+  must_recv(c, "back");
+  closes(c);
+  closes(a);
+}
+
+static void stream_graceful_close_delivers_the_data_then_the_end(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  must_send(c, "bye");
+  closes(c);
+  must_recv(a, "bye");
+  char buf[4];
+  DWORD got = 1;
+  int err = 0;
+  assert_int_equal(xrecv(a, buf, sizeof buf, &got, &err), 0);
+  assert_int_equal(got, 0);
+  closes(a);
+}
+
+static void stream_close_with_linger_zero_resets_the_peer(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  LINGER lg = {1, 0};
+  int err = 0;
+  assert_int_equal(
+      p.lpWSPSetSockOpt(c, SOL_SOCKET, SO_LINGER, (char *)&lg, sizeof lg, &err),
+      0);
+  closes(c);
+  char buf[4];
+  DWORD got = 0;
+  assert_int_equal(xrecv(a, buf, sizeof buf, &got, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAECONNRESET);
+  DWORD sent = 0;
+  assert_int_equal(xsend(a, "x", 1, &sent, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAECONNRESET);
+  closes(a);
+}
+
+static void stream_close_with_unread_data_resets_the_peer(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  must_send(a, "unread");
+  assert_int_equal(select1(c, 0, WAIT_US), 1); /* it arrived */
+  closes(c);
+  char buf[4];
+  DWORD got = 0;
+  int err = 0;
+  assert_int_equal(xrecv(a, buf, sizeof buf, &got, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAECONNRESET);
+  closes(a);
+}
+
+static void
+stream_connect_to_a_port_nobody_listens_on_is_refused(void **state) {
+  (void)state;
+  USHORT port;
+  SOCKET b = silent_port(&port);
+  SOCKET c = mk(&tcp4);
+  int err = 0;
+  assert_int_equal(connect4(c, port, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAECONNREFUSED);
+  char buf[4];
+  DWORD got;
+  assert_int_equal(xrecv(c, buf, sizeof buf, &got, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAENOTCONN);
+  closes(c);
+  closes(b);
+}
+
+static void
+stream_nonblocking_connect_reports_success_through_select(void **state) {
+  (void)state;
+  USHORT port;
+  SOCKET l = listener(&port);
+  SOCKET c = mk(&tcp4);
+  nonblocking(c, 1);
+  int err = 0;
+  assert_int_equal(connect4(c, port, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAEWOULDBLOCK);
+  assert_int_equal(select1(c, 1, WAIT_US), 1);
+  assert_int_equal(so_error(c), 0);
+  assert_int_equal(connect4(c, port, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAEISCONN);
+  SOCKET a = accept_plain(l);
+  must_send(c, "nb");
+  must_recv(a, "nb");
+  closes(a);
+  closes(c);
+  closes(l);
+}
+
+static LONG enum_events(SOCKET s, HANDLE ev, WSANETWORKEVENTS *ne) {
+  int err = 0;
+  assert_int_equal(p.lpWSPEnumNetworkEvents(s, ev, ne, &err), 0);
+  return ne->lNetworkEvents;
+}
+
+static void stream_nonblocking_connect_refused_reports_fd_connect_and_so_error(
+    void **state) {
+  (void)state;
+  USHORT port;
+  SOCKET b = silent_port(&port);
+  SOCKET c = mk(&tcp4);
+  HANDLE ev = must_event();
+  int err = 0;
+  assert_int_equal(p.lpWSPEventSelect(c, ev, FD_CONNECT, &err), 0);
+  assert_int_equal(connect4(c, port, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAEWOULDBLOCK);
+  assert_int_equal(WaitForSingleObject(ev, WAIT_MS), WAIT_OBJECT_0);
+  WSANETWORKEVENTS ne;
+  assert_int_equal(enum_events(c, ev, &ne), FD_CONNECT);
+  assert_int_equal(ne.iErrorCode[FD_CONNECT_BIT], WSAECONNREFUSED);
+  assert_int_equal(select1(c, 2, 0), 1); /* the except set */
+  assert_int_equal(so_error(c), WSAECONNREFUSED);
+  assert_int_equal(so_error(c), 0); /* read once */
+  closes(c);
+  closes(b);
+  CloseHandle(ev);
+}
+
+static void stream_blocking_recv_is_interrupted_by_closesocket(void **state) {
+  (void)state;
+  /* The closing thread cannot see the receiver block: before it does, the
+   * receive fails with WSAENOTSOCK; once it blocks, with WSAEINTR. Retry
+   * until the blocked case has happened. */
+  BOOL interrupted = FALSE;
+  for (int i = 0; i < 200 && !interrupted; i++) {
+    SOCKET c, a;
+    pair(&c, &a);
+    recv_job j = {a};
+    j.started = must_event();
+    HANDLE t = must_thread(blocking_recv, &j);
+    assert_int_equal(WaitForSingleObject(j.started, WAIT_MS), WAIT_OBJECT_0);
+    closes(a);
+    join(t);
+    assert_int_equal(j.rc, SOCKET_ERROR);
+    assert_true(j.err == WSAEINTR || j.err == WSAENOTSOCK);
+    interrupted = j.err == WSAEINTR;
+    CloseHandle(j.started);
+    closes(c);
+  }
+  assert_true(interrupted);
+}
+
+static void
+bind_accepts_loopback_and_wildcard_and_rejects_the_rest(void **state) {
+  (void)state;
+  SOCKET s1 = mk(&tcp4), s2 = mk(&tcp4), s3 = mk(&tcp4), s4 = mk(&tcp4);
+  int err = 0;
+  struct sockaddr_in a = in4(0);
+  ((BYTE *)&a.sin_addr)[0] = 192;
+  assert_int_equal(p.lpWSPBind(s1, (struct sockaddr *)&a, sizeof a, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEADDRNOTAVAIL);
+  assert_int_equal(p.lpWSPBind(s1, (struct sockaddr *)&a, 4, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEFAULT);
+  struct sockaddr_in6 six = in6(0);
+  assert_int_equal(p.lpWSPBind(s1, (struct sockaddr *)&six, sizeof six, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEAFNOSUPPORT);
+  bind4(s1, 0);
+  USHORT port = local_port(s1);
+  assert_int_not_equal(port, 0);
+  assert_int_equal(p.lpWSPBind(s1, (struct sockaddr *)&a, sizeof a, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEINVAL); /* bound already */
+  struct sockaddr_in same = in4(port);
+  assert_int_equal(p.lpWSPBind(s2, (struct sockaddr *)&same, sizeof same, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEADDRINUSE);
+  struct sockaddr_in wild;
+  memset(&wild, 0, sizeof wild);
+  wild.sin_family = AF_INET;
+  wild.sin_port = same.sin_port;
+  assert_int_equal(p.lpWSPBind(s3, (struct sockaddr *)&wild, sizeof wild, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEADDRINUSE);
+  SOCKET u = mk(&udp4); /* datagram ports are another space */
+  assert_int_equal(p.lpWSPBind(u, (struct sockaddr *)&same, sizeof same, &err),
+                   0);
+  int len = sizeof a;
+  assert_int_equal(p.lpWSPGetSockName(s4, (struct sockaddr *)&a, &len, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEINVAL);
+  /* Nothing leaves the machine. */
+  struct sockaddr_in away = in4(80);
+  ((BYTE *)&away.sin_addr)[0] = 10;
+  assert_int_equal(p.lpWSPConnect(s4, (struct sockaddr *)&away, sizeof away,
+                                  NULL, NULL, NULL, NULL, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAENETUNREACH);
+  WSABUF wb = {1, "x"};
+  DWORD sent = 0;
+  assert_int_equal(p.lpWSPSendTo(u, &wb, 1, &sent, 0, (struct sockaddr *)&away,
+                                 sizeof away, NULL, NULL, NULL, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAENETUNREACH);
+  struct sockaddr_in nowhere = in4(0);
+  assert_int_equal(p.lpWSPConnect(s4, (struct sockaddr *)&nowhere,
+                                  sizeof nowhere, NULL, NULL, NULL, NULL, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEADDRNOTAVAIL);
+  closes(s1);
+  closes(s2);
+  closes(s3);
+  closes(s4);
+  closes(u);
+}
+
+static void listen_on_a_datagram_socket_fails_with_wsaeopnotsupp(void **state) {
+  (void)state;
+  SOCKET u = mk(&udp4), t = mk(&tcp4);
+  bind4(u, 0);
+  int err = 0;
+  assert_int_equal(p.lpWSPListen(u, 5, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAEOPNOTSUPP);
+  assert_int_equal(p.lpWSPListen(t, 5, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAEINVAL); /* not bound */
+  SOCKET a = p.lpWSPAccept(t, NULL, NULL, NULL, 0, &err);
+  assert_int_equal(a, INVALID_SOCKET);
+  assert_int_equal(err, WSAEINVAL);
+  char buf[4];
+  DWORD got;
+  assert_int_equal(xrecv(t, buf, sizeof buf, &got, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAENOTCONN);
+  assert_int_equal(p.lpWSPShutdown(t, SD_SEND, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAENOTCONN);
+  closes(u);
+  closes(t);
+}
+
+static void socket_options_and_ioctls_follow_the_reference(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  int v = 0, len = sizeof v, err = 0;
+  assert_int_equal(
+      p.lpWSPGetSockOpt(c, SOL_SOCKET, SO_TYPE, (char *)&v, &len, &err), 0);
+  assert_int_equal(v, SOCK_STREAM);
+  len = 2;
+  assert_int_equal(
+      p.lpWSPGetSockOpt(c, SOL_SOCKET, SO_TYPE, (char *)&v, &len, &err),
+      SOCKET_ERROR);
+  assert_int_equal(err, WSAEFAULT);
+  set_int(c, SOL_SOCKET, SO_RCVBUF, 16384);
+  set_int(c, SOL_SOCKET, SO_SNDBUF, 32768);
+  len = sizeof v;
+  assert_int_equal(
+      p.lpWSPGetSockOpt(c, SOL_SOCKET, SO_RCVBUF, (char *)&v, &len, &err), 0);
+  assert_int_equal(v, 16384);
+  assert_int_equal(
+      p.lpWSPGetSockOpt(c, SOL_SOCKET, SO_SNDBUF, (char *)&v, &len, &err), 0);
+  assert_int_equal(v, 32768);
+  set_int(c, IPPROTO_TCP, TCP_NODELAY, 1);
+  assert_int_equal(
+      p.lpWSPGetSockOpt(c, IPPROTO_TCP, TCP_NODELAY, (char *)&v, &len, &err),
+      0);
+  assert_int_equal(v, 1);
+  LINGER lg = {1, 5}, out;
+  assert_int_equal(
+      p.lpWSPSetSockOpt(c, SOL_SOCKET, SO_LINGER, (char *)&lg, sizeof lg, &err),
+      0);
+  len = sizeof out;
+  assert_int_equal(
+      p.lpWSPGetSockOpt(c, SOL_SOCKET, SO_LINGER, (char *)&out, &len, &err), 0);
+  assert_int_equal(out.l_onoff, 1);
+  assert_int_equal(out.l_linger, 5);
+  assert_int_equal(so_error(c), 0);
+  assert_int_equal(
+      p.lpWSPSetSockOpt(c, SOL_SOCKET, 0x7777, (char *)&v, sizeof v, &err),
+      SOCKET_ERROR);
+  assert_int_equal(err, WSAENOPROTOOPT);
+  SOCKET u = mk(&udp4);
+  assert_int_equal(
+      p.lpWSPSetSockOpt(u, SOL_SOCKET, SO_LINGER, (char *)&lg, sizeof lg, &err),
+      SOCKET_ERROR);
+  assert_int_equal(err, WSAENOPROTOOPT);
+  assert_int_equal(p.lpWSPSetSockOpt(u, IPPROTO_TCP, TCP_NODELAY, (char *)&v,
+                                     sizeof v, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAENOPROTOOPT);
+  len = sizeof v;
+  assert_int_equal(
+      p.lpWSPGetSockOpt(u, SOL_SOCKET, SO_MAX_MSG_SIZE, (char *)&v, &len, &err),
+      0);
+  assert_int_equal(v, 65507);
+  /* FIONREAD counts what arrived; no extension functions. */
+  must_send(c, "four");
+  assert_int_equal(select1(a, 0, WAIT_US), 1);
+  u_long avail = 0;
+  DWORD ret = 0;
+  assert_int_equal(p.lpWSPIoctl(a, FIONREAD, NULL, 0, &avail, sizeof avail,
+                                &ret, NULL, NULL, NULL, &err),
+                   0);
+  assert_true(avail >= 1 && avail <= 4);
+  must_recv(a, "four");
+  GUID any = {0x12345678, 0x1234, 0x1234, {1, 2, 3, 4, 5, 6, 7, 8}};
+  void *fn = NULL;
+  assert_int_equal(p.lpWSPIoctl(c, SIO_GET_EXTENSION_FUNCTION_POINTER, &any,
+                                sizeof any, &fn, sizeof fn, &ret, NULL, NULL,
+                                NULL, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEINVAL);
+  assert_int_equal(p.lpWSPIoctl(c, 0x7fff0001, NULL, 0, NULL, 0, &ret, NULL,
+                                NULL, NULL, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEINVAL);
+  SOCKET base = INVALID_SOCKET;
+  assert_int_equal(p.lpWSPIoctl(c, SIO_BASE_HANDLE, NULL, 0, &base, sizeof base,
+                                &ret, NULL, NULL, NULL, &err),
+                   0);
+  assert_true(base == c);
+  closes(u);
+  closes(c);
+  closes(a);
+}
+
+/* ---- Overlapped I/O ---- */
+
+static int submit_recv(SOCKET s, WSAOVERLAPPED *ov, char *buf, DWORD len,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, int *err) {
+  WSABUF wb = {len, buf};
+  DWORD flags = 0, got = 0;
+  return p.lpWSPRecv(s, &wb, 1, &got, &flags, ov, routine,
+                     routine != NULL ? wpu_thread_id_current() : NULL, err);
+}
+
+static int submit_send(SOCKET s, WSAOVERLAPPED *ov, const char *buf, DWORD len,
+                       LPWSAOVERLAPPED_COMPLETION_ROUTINE routine, DWORD *sent,
+                       int *err) {
+  WSABUF wb = {len, (char *)buf};
+  return p.lpWSPSend(s, &wb, 1, sent, 0, ov, routine,
+                     routine != NULL ? wpu_thread_id_current() : NULL, err);
+}
+
+static void
+overlapped_recv_with_event_completes_when_the_peer_sends(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = must_event();
+  SetEvent(ov.hEvent); /* submission resets it */
+  char buf[16];
+  int err = 0;
+  assert_int_equal(submit_recv(a, &ov, buf, sizeof buf, NULL, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSA_IO_PENDING);
+  assert_int_equal(ov.Internal, WSS_OPERATION_IN_PROGRESS);
+  assert_int_equal(WaitForSingleObject(ov.hEvent, 0), WAIT_TIMEOUT);
+  DWORD bytes = 0, flags = 0;
+  assert_false(p.lpWSPGetOverlappedResult(a, &ov, &bytes, FALSE, &flags, &err));
+  assert_int_equal(err, WSA_IO_INCOMPLETE);
+  must_send(c, "event");
+  assert_int_equal(WaitForSingleObject(ov.hEvent, WAIT_MS), WAIT_OBJECT_0);
+  assert_true(p.lpWSPGetOverlappedResult(a, &ov, &bytes, TRUE, &flags, &err));
+  assert_true(bytes >= 1 && bytes <= 5);
+  assert_memory_equal(buf, "event", bytes);
+  CloseHandle(ov.hEvent);
+  closes(c);
+  closes(a);
+}
+
+static void
+overlapped_send_completing_at_once_still_sets_the_event(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = must_event();
+  DWORD sent = 0;
+  int err = 0;
+  assert_int_equal(submit_send(c, &ov, "now", 3, NULL, &sent, &err), 0);
+  assert_int_equal(sent, 3);
+  assert_int_equal(WaitForSingleObject(ov.hEvent, 0), WAIT_OBJECT_0);
+  DWORD bytes = 0, flags = 0;
+  assert_true(p.lpWSPGetOverlappedResult(c, &ov, &bytes, FALSE, &flags, &err));
+  assert_int_equal(bytes, 3);
+  must_recv(a, "now");
+  CloseHandle(ov.hEvent);
+  closes(c);
+  closes(a);
+}
+
+static void
+overlapped_send_larger_than_the_buffer_completes_after_reads(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  size_t len = (size_t)4 << 20;
+  char *big = malloc(len);
+  assert_non_null(big);
+  memset(big, 'o', len);
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = must_event();
+  DWORD sent = 0;
+  int err = 0;
+  assert_int_equal(submit_send(c, &ov, big, (DWORD)len, NULL, &sent, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSA_IO_PENDING);
+  must_drain(a, len);
+  assert_int_equal(WaitForSingleObject(ov.hEvent, WAIT_MS), WAIT_OBJECT_0);
+  DWORD bytes = 0, flags = 0;
+  assert_true(p.lpWSPGetOverlappedResult(c, &ov, &bytes, FALSE, &flags, &err));
+  assert_int_equal(bytes, len);
+  free(big);
+  CloseHandle(ov.hEvent);
+  closes(c);
+  closes(a);
+}
+
+static int routine_calls;
+static DWORD routine_err, routine_bytes, routine_tid;
+static LPWSAOVERLAPPED routine_ov;
+
+static void CALLBACK on_done(DWORD err, DWORD bytes, LPWSAOVERLAPPED ov,
+                             DWORD flags) {
+  (void)flags;
+  routine_calls++;
+  routine_err = err;
+  routine_bytes = bytes;
+  routine_ov = ov;
+  routine_tid = GetCurrentThreadId();
+}
+
+static void overlapped_recv_with_completion_routine_runs_only_in_alertable_wait(
+    void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  char buf[16];
+  int err = 0;
+  routine_calls = 0;
+  /* The thread id is the caller's to reuse once the call returns. */
+  WSATHREADID tid = *wpu_thread_id_current();
+  WSABUF wb = {sizeof buf, buf};
+  DWORD flags = 0, got = 0;
+  assert_int_equal(
+      p.lpWSPRecv(a, &wb, 1, &got, &flags, &ov, on_done, &tid, &err),
+      SOCKET_ERROR);
+  assert_int_equal(err, WSA_IO_PENDING);
+  memset(&tid, 0, sizeof tid);
+  must_send(c, "apc");
+  /* Completed on the loop thread; the routine waits for an alertable
+   * wait of this thread. */
+  HANDLE idle = must_event();
+  assert_int_equal(WaitForSingleObject(idle, 0), WAIT_TIMEOUT);
+  assert_int_equal(routine_calls, 0);
+  assert_int_equal(SleepEx(WAIT_MS, TRUE), WAIT_IO_COMPLETION);
+  assert_int_equal(routine_calls, 1);
+  assert_int_equal(routine_err, 0);
+  assert_true(routine_bytes >= 1 && routine_bytes <= 3);
+  assert_ptr_equal(routine_ov, &ov);
+  assert_int_equal(routine_tid, GetCurrentThreadId());
+  assert_memory_equal(buf, "apc", routine_bytes);
+  CloseHandle(idle);
+  closes(c);
+  closes(a);
+}
+
+static void
+overlapped_send_completing_at_once_still_queues_the_routine(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  DWORD sent = 0;
+  int err = 0;
+  routine_calls = 0;
+  assert_int_equal(submit_send(c, &ov, "hi", 2, on_done, &sent, &err), 0);
+  assert_int_equal(routine_calls, 0);
+  assert_int_equal(SleepEx(WAIT_MS, TRUE), WAIT_IO_COMPLETION);
+  assert_int_equal(routine_calls, 1);
+  assert_int_equal(routine_bytes, 2);
+  must_recv(a, "hi");
+  closes(c);
+  closes(a);
+}
+
+static void
+overlapped_recv_posts_to_the_completion_port_with_the_key(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  assert_non_null(port);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)a, port, 0x77, 0), port);
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov); /* no event */
+  char buf[16];
+  int err = 0;
+  assert_int_equal(submit_recv(a, &ov, buf, sizeof buf, NULL, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSA_IO_PENDING);
+  must_send(c, "port");
+  DWORD bytes = 0;
+  ULONG_PTR key = 0;
+  LPOVERLAPPED got = NULL;
+  assert_true(GetQueuedCompletionStatus(port, &bytes, &key, &got, WAIT_MS));
+  assert_true(bytes >= 1 && bytes <= 4);
+  assert_int_equal(key, 0x77);
+  assert_ptr_equal(got, (LPOVERLAPPED)&ov);
+  assert_memory_equal(buf, "port", bytes);
+  CloseHandle(port);
+  closes(c);
+  closes(a);
+}
+
+static void
+overlapped_send_completing_at_once_still_posts_a_packet(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)c, port, 0x55, 0), port);
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  DWORD sent = 0;
+  int err = 0;
+  assert_int_equal(submit_send(c, &ov, "pkt", 3, NULL, &sent, &err), 0);
+  DWORD bytes = 0;
+  ULONG_PTR key = 0;
+  LPOVERLAPPED got = NULL;
+  assert_true(GetQueuedCompletionStatus(port, &bytes, &key, &got, WAIT_MS));
+  assert_int_equal(bytes, 3);
+  assert_int_equal(key, 0x55);
+  assert_ptr_equal(got, (LPOVERLAPPED)&ov);
+  /* With the low bit of hEvent set: the event, and no packet. */
+  HANDLE ev = must_event();
+  ov.hEvent = (HANDLE)((ULONG_PTR)ev | 1);
+  assert_int_equal(submit_send(c, &ov, "low", 3, NULL, &sent, &err), 0);
+  assert_int_equal(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+  assert_false(GetQueuedCompletionStatus(port, &bytes, &key, &got, 0));
+  assert_int_equal(GetLastError(), WAIT_TIMEOUT);
+  must_recv(a, "pktlow");
+  CloseHandle(ev);
+  CloseHandle(port);
+  closes(c);
+  closes(a);
+}
+
+static void
+closesocket_aborts_io_in_flight_with_wsa_operation_aborted(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)a, port, 9, 0), port);
+  WSAOVERLAPPED ov1, ov2, ov3;
+  memset(&ov1, 0, sizeof ov1);
+  memset(&ov2, 0, sizeof ov2);
+  memset(&ov3, 0, sizeof ov3);
+  ov2.hEvent = (HANDLE)((ULONG_PTR)must_event() | 1);
+  char b1[8], b2[8], b3[8];
+  int err = 0;
+  routine_calls = 0;
+  assert_int_equal(submit_recv(a, &ov1, b1, sizeof b1, NULL, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSA_IO_PENDING);
+  assert_int_equal(submit_recv(a, &ov2, b2, sizeof b2, NULL, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSA_IO_PENDING);
+  assert_int_equal(submit_recv(a, &ov3, b3, sizeof b3, on_done, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSA_IO_PENDING);
+  closes(a);
+  DWORD bytes = 1;
+  ULONG_PTR key = 0;
+  LPOVERLAPPED got = NULL;
+  SetLastError(0);
+  assert_false(GetQueuedCompletionStatus(port, &bytes, &key, &got, WAIT_MS));
+  assert_int_equal(GetLastError(), ERROR_OPERATION_ABORTED);
+  assert_ptr_equal(got, (LPOVERLAPPED)&ov1);
+  assert_int_equal(key, 9);
+  HANDLE ev2 = (HANDLE)((ULONG_PTR)ov2.hEvent & ~(ULONG_PTR)1);
+  assert_int_equal(WaitForSingleObject(ev2, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(ov2.OffsetHigh, WSA_OPERATION_ABORTED);
+  assert_int_not_equal(ov2.Internal, WSS_OPERATION_IN_PROGRESS);
+  assert_int_equal(SleepEx(WAIT_MS, TRUE), WAIT_IO_COMPLETION);
+  assert_int_equal(routine_calls, 1);
+  assert_int_equal(routine_err, WSA_OPERATION_ABORTED);
+  assert_ptr_equal(routine_ov, &ov3);
+  CloseHandle(ev2);
+  CloseHandle(port);
+  closes(c);
+}
+
+typedef struct {
+  SOCKET s;
+  const char *text;
+} send_job;
+
+static DWORD WINAPI send_later(LPVOID arg) {
+  send_job *j = arg;
+  DWORD sent = 0;
+  int err = 0;
+  return (DWORD)xsend(j->s, j->text, (DWORD)strlen(j->text), &sent, &err);
+}
+
+static void
+get_overlapped_result_with_wait_blocks_until_completion(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = must_event();
+  char buf[16];
+  int err = 0;
+  assert_int_equal(submit_recv(a, &ov, buf, sizeof buf, NULL, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSA_IO_PENDING);
+  send_job j = {c, "w"};
+  HANDLE t = must_thread(send_later, &j);
+  DWORD bytes = 0, flags = 0;
+  assert_true(p.lpWSPGetOverlappedResult(a, &ov, &bytes, TRUE, &flags, &err));
+  assert_int_equal(bytes, 1);
+  assert_memory_equal(buf, "w", 1);
+  join(t);
+  WSAOVERLAPPED none;
+  memset(&none, 0, sizeof none);
+  none.Internal = WSS_OPERATION_IN_PROGRESS;
+  assert_false(
+      p.lpWSPGetOverlappedResult(a, &none, &bytes, TRUE, &flags, &err));
+  assert_int_equal(err, WSA_INVALID_HANDLE); /* nothing to wait on */
+  assert_false(p.lpWSPGetOverlappedResult(a, NULL, &bytes, TRUE, &flags, &err));
+  assert_int_equal(err, WSAEFAULT);
+  CloseHandle(ov.hEvent);
+  closes(c);
+  closes(a);
+}
+
+/* One mechanism, many operations: an overlapped echo of 256 KiB in 4 KiB
+ * pieces between two uvnet sockets, notified through a port. */
+static void
+overlapped_stream_exchange_through_a_port_is_byte_exact(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)c, port, 1, 0), port);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)a, port, 2, 0), port);
+  enum { PIECE = 4096, TOTAL = 256 * 1024 };
+  static char out[TOTAL], in[TOTAL];
+  for (size_t i = 0; i < TOTAL; i++)
+    out[i] = (char)pattern(i, 9);
+  WSAOVERLAPPED sov, rov;
+  size_t sent = 0, got = 0;
+  int err = 0;
+  DWORD n = 0;
+  memset(&sov, 0, sizeof sov);
+  memset(&rov, 0, sizeof rov);
+  int rc = submit_send(c, &sov, out, PIECE, NULL, &n, &err);
+  assert_true(rc == 0 || err == WSA_IO_PENDING);
+  rc = submit_recv(a, &rov, in, PIECE, NULL, &err);
+  assert_true(rc == 0 || err == WSA_IO_PENDING);
+  while (got < TOTAL) {
+    DWORD bytes = 0;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED ov = NULL;
+    assert_true(GetQueuedCompletionStatus(port, &bytes, &key, &ov, WAIT_MS));
+    if (key == 1) {
+      assert_ptr_equal(ov, (LPOVERLAPPED)&sov);
+      sent += bytes;
+      if (sent < TOTAL) {
+        rc = submit_send(c, &sov, out + sent, PIECE, NULL, &n, &err);
+        assert_true(rc == 0 || err == WSA_IO_PENDING);
+      }
+    } else {
+      assert_ptr_equal(ov, (LPOVERLAPPED)&rov);
+      assert_true(bytes > 0);
+      got += bytes;
+      if (got < TOTAL) {
+        DWORD want = TOTAL - got < PIECE ? (DWORD)(TOTAL - got) : PIECE;
+        rc = submit_recv(a, &rov, in + got, want, NULL, &err);
+        assert_true(rc == 0 || err == WSA_IO_PENDING);
+      }
+    }
+  }
+  assert_int_equal(sent, TOTAL);
+  assert_memory_equal(in, out, TOTAL);
+  CloseHandle(port);
+  closes(c);
+  closes(a);
+}
+
+/* ---- Datagrams ---- */
+
+static int xsendto(SOCKET s, const void *buf, DWORD len, const void *to,
+                   int tolen, int *err) {
+  WSABUF wb = {len, (char *)buf};
+  DWORD sent = 0;
+  int rc = p.lpWSPSendTo(s, &wb, 1, &sent, 0, (const struct sockaddr *)to,
+                         tolen, NULL, NULL, NULL, err);
+  if (rc == 0)
+    assert_int_equal(sent, len);
+  return rc;
+}
+
+static int xrecvfrom(SOCKET s, void *buf, DWORD len, DWORD *got, DWORD *flags,
+                     void *from, int *fromlen, int *err) {
+  WSABUF wb = {len, (char *)buf};
+  *flags = 0;
+  return p.lpWSPRecvFrom(s, &wb, 1, got, flags, (struct sockaddr *)from,
+                         fromlen, NULL, NULL, NULL, err);
+}
+
+static void dgram_sendto_and_recvfrom_report_the_source(void **state) {
+  (void)state;
+  SOCKET r = mk(&udp4), s = mk(&udp4);
+  bind4(r, 0);
+  struct sockaddr_in to = in4(local_port(r));
+  int err = 0;
+  assert_int_equal(xsendto(s, "one", 3, &to, sizeof to, &err), 0);
+  assert_int_equal(xsendto(s, "two!", 4, &to, sizeof to, &err), 0);
+  char buf[16];
+  DWORD got = 0, flags;
+  struct sockaddr_in from;
+  int fromlen = sizeof from;
+  assert_int_equal(
+      xrecvfrom(r, buf, sizeof buf, &got, &flags, &from, &fromlen, &err), 0);
+  assert_int_equal(got, 3); /* one datagram per receive */
+  assert_memory_equal(buf, "one", 3);
+  assert_int_equal(fromlen, sizeof from);
+  assert_int_equal(port_of((struct sockaddr *)&from), local_port(s));
+  assert_int_equal(((BYTE *)&from.sin_addr)[0], 127);
+  assert_int_equal(
+      xrecvfrom(r, buf, sizeof buf, &got, &flags, NULL, NULL, &err), 0);
+  assert_int_equal(got, 4);
+  assert_memory_equal(buf, "two!", 4);
+  nonblocking(r, 1);
+  assert_int_equal(
+      xrecvfrom(r, buf, sizeof buf, &got, &flags, NULL, NULL, &err),
+      SOCKET_ERROR);
+  assert_int_equal(err, WSAEWOULDBLOCK);
+  closes(r);
+  closes(s);
+}
+
+static void dgram_over_ipv6_loopback(void **state) {
+  (void)state;
+  SOCKET r = mk(&udp6), s = mk(&udp6);
+  struct sockaddr_in6 any;
+  memset(&any, 0, sizeof any);
+  any.sin6_family = AF_INET6;
+  int err = 0;
+  assert_int_equal(p.lpWSPBind(r, (struct sockaddr *)&any, sizeof any, &err),
+                   0);
+  struct sockaddr_in6 to = in6(local_port(r));
+  assert_int_equal(xsendto(s, "v6", 2, &to, sizeof to, &err), 0);
+  char buf[8];
+  DWORD got = 0, flags;
+  struct sockaddr_in6 from;
+  int fromlen = sizeof from;
+  assert_int_equal(
+      xrecvfrom(r, buf, sizeof buf, &got, &flags, &from, &fromlen, &err), 0);
+  assert_int_equal(got, 2);
+  assert_int_equal(from.sin6_family, AF_INET6);
+  assert_int_equal(port_of((struct sockaddr *)&from), local_port(s));
+  closes(r);
+  closes(s);
+}
+
+static void dgram_truncates_with_wsaemsgsize_and_msg_partial(void **state) {
+  (void)state;
+  SOCKET r = mk(&udp4), s = mk(&udp4);
+  bind4(r, 0);
+  struct sockaddr_in to = in4(local_port(r));
+  int err = 0;
+  assert_int_equal(xsendto(s, "0123456789", 10, &to, sizeof to, &err), 0);
+  assert_int_equal(xsendto(s, "next", 4, &to, sizeof to, &err), 0);
+  char buf[4];
+  DWORD got = 0, flags;
+  assert_int_equal(
+      xrecvfrom(r, buf, sizeof buf, &got, &flags, NULL, NULL, &err),
+      SOCKET_ERROR);
+  assert_int_equal(err, WSAEMSGSIZE);
+  assert_int_equal(got, 4);
+  assert_true(flags & MSG_PARTIAL);
+  assert_memory_equal(buf, "0123", 4);
+  /* The rest of that datagram is gone. */
+  assert_int_equal(
+      xrecvfrom(r, buf, sizeof buf, &got, &flags, NULL, NULL, &err), 0);
+  assert_int_equal(got, 4);
+  assert_memory_equal(buf, "next", 4);
+  static char huge[70000];
+  assert_int_equal(xsendto(s, huge, sizeof huge, &to, sizeof to, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEMSGSIZE);
+  closes(r);
+  closes(s);
+}
+
+static void
+dgram_connected_socket_sends_with_send_and_hears_only_its_peer(void **state) {
+  (void)state;
+  SOCKET a = mk(&udp4), b = mk(&udp4), stranger = mk(&udp4);
+  bind4(a, 0);
+  bind4(b, 0);
+  int err = 0;
+  DWORD sent;
+  assert_int_equal(xsend(a, "x", 1, &sent, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAENOTCONN);
+  assert_int_equal(connect4(a, local_port(b), &err), 0);
+  assert_int_equal(connect4(b, local_port(a), &err), 0);
+  struct sockaddr_in to_a = in4(local_port(a));
+  assert_int_equal(xsendto(stranger, "no", 2, &to_a, sizeof to_a, &err), 0);
+  must_send(b, "yes");
+  char buf[8];
+  DWORD got = 0;
+  assert_int_equal(xrecv(a, buf, sizeof buf, &got, &err), 0);
+  assert_int_equal(got, 3);
+  assert_memory_equal(buf, "yes", 3);
+  struct sockaddr_in elsewhere = in4(local_port(stranger));
+  assert_int_equal(xsendto(a, "z", 1, &elsewhere, sizeof elsewhere, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEISCONN);
+  struct sockaddr_in peer;
+  int len = sizeof peer;
+  assert_int_equal(p.lpWSPGetPeerName(a, (struct sockaddr *)&peer, &len, &err),
+                   0);
+  assert_int_equal(port_of((struct sockaddr *)&peer), local_port(b));
+  /* Dissolved: a hears anyone again. */
+  struct sockaddr unspec;
+  memset(&unspec, 0, sizeof unspec);
+  unspec.sa_family = AF_UNSPEC;
+  assert_int_equal(
+      p.lpWSPConnect(a, &unspec, sizeof unspec, NULL, NULL, NULL, NULL, &err),
+      0);
+  assert_int_equal(xsendto(stranger, "hi", 2, &to_a, sizeof to_a, &err), 0);
+  assert_int_equal(xrecv(a, buf, sizeof buf, &got, &err), 0);
+  assert_int_equal(got, 2);
+  assert_memory_equal(buf, "hi", 2);
+  closes(a);
+  closes(b);
+  closes(stranger);
+}
+
+static void dgram_recv_on_an_unbound_socket_fails_with_wsaeinval(void **state) {
+  (void)state;
+  SOCKET u = mk(&udp4);
+  char buf[4];
+  DWORD got;
+  int err = 0;
+  assert_int_equal(xrecv(u, buf, sizeof buf, &got, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAEINVAL);
+  closes(u);
+}
+
+static void overlapped_recvfrom_fills_the_source_at_completion(void **state) {
+  (void)state;
+  SOCKET r = mk(&udp4), s = mk(&udp4);
+  bind4(r, 0);
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = must_event();
+  char buf[4];
+  WSABUF wb = {sizeof buf, buf};
+  DWORD flags = 0, got = 0;
+  struct sockaddr_in from;
+  int fromlen = sizeof from, err = 0;
+  assert_int_equal(p.lpWSPRecvFrom(r, &wb, 1, &got, &flags,
+                                   (struct sockaddr *)&from, &fromlen, &ov,
+                                   NULL, NULL, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSA_IO_PENDING);
+  struct sockaddr_in to = in4(local_port(r));
+  assert_int_equal(xsendto(s, "toolong", 7, &to, sizeof to, &err), 0);
+  assert_int_equal(WaitForSingleObject(ov.hEvent, WAIT_MS), WAIT_OBJECT_0);
+  DWORD bytes = 0;
+  assert_false(p.lpWSPGetOverlappedResult(r, &ov, &bytes, FALSE, &flags, &err));
+  assert_int_equal(err, WSAEMSGSIZE);
+  assert_int_equal(ov.InternalHigh, 4);
+  assert_true(ov.Offset & MSG_PARTIAL);
+  assert_int_equal(port_of((struct sockaddr *)&from), local_port(s));
+  CloseHandle(ov.hEvent);
+  closes(r);
+  closes(s);
+}
+
+static void overlapped_dgram_sendto_and_recvfrom_through_a_port(void **state) {
+  (void)state;
+  SOCKET r = mk(&udp6), s = mk(&udp6);
+  struct sockaddr_in6 any;
+  memset(&any, 0, sizeof any);
+  any.sin6_family = AF_INET6;
+  int err = 0;
+  assert_int_equal(p.lpWSPBind(r, (struct sockaddr *)&any, sizeof any, &err),
+                   0);
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)r, port, 1, 0), port);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)s, port, 2, 0), port);
+  WSAOVERLAPPED rov, sov;
+  memset(&rov, 0, sizeof rov);
+  memset(&sov, 0, sizeof sov);
+  char buf[16];
+  WSABUF rb = {sizeof buf, buf};
+  DWORD flags = 0, n = 0;
+  assert_int_equal(p.lpWSPRecvFrom(r, &rb, 1, &n, &flags, NULL, NULL, &rov,
+                                   NULL, NULL, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSA_IO_PENDING);
+  struct sockaddr_in6 to = in6(local_port(r));
+  WSABUF sb = {5, "dgram"};
+  assert_int_equal(p.lpWSPSendTo(s, &sb, 1, &n, 0, (struct sockaddr *)&to,
+                                 sizeof to, &sov, NULL, NULL, &err),
+                   0);
+  BOOL saw_send = FALSE, saw_recv = FALSE;
+  for (int i = 0; i < 2; i++) {
+    DWORD bytes = 0;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED ov = NULL;
+    assert_true(GetQueuedCompletionStatus(port, &bytes, &key, &ov, WAIT_MS));
+    assert_int_equal(bytes, 5);
+    if (key == 2) {
+      assert_ptr_equal(ov, (LPOVERLAPPED)&sov);
+      saw_send = TRUE;
+    } else {
+      assert_ptr_equal(ov, (LPOVERLAPPED)&rov);
+      saw_recv = TRUE;
+    }
+  }
+  assert_true(saw_send && saw_recv);
+  assert_memory_equal(buf, "dgram", 5);
+  CloseHandle(port);
+  closes(r);
+  closes(s);
+}
+
+/* ---- select ---- */
+
+static void select_reports_readiness_and_times_out(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  int err = 0;
+  fd_set r;
+  FD_ZERO(&r);
+  struct timeval tv = {0, 0};
+  assert_int_equal(p.lpWSPSelect(0, &r, NULL, NULL, &tv, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAEINVAL); /* nothing to wait for */
+  assert_int_equal(select1(a, 0, 0), 0);
+  assert_int_equal(select1(a, 0, 20000), 0); /* a 20 ms timeout expires */
+  assert_int_equal(select1(a, 1, 0), 1);
+  must_send(c, "r");
+  assert_int_equal(select1(a, 0, WAIT_US), 1);
+  fd_set rd, wr;
+  FD_ZERO(&rd);
+  FD_ZERO(&wr);
+  FD_SET(a, &rd);
+  FD_SET(c, &rd);
+  FD_SET(a, &wr);
+  assert_int_equal(p.lpWSPSelect(0, &rd, &wr, NULL, &tv, &err), 2);
+  assert_int_equal(rd.fd_count, 1);
+  assert_true(rd.fd_array[0] == a);
+  assert_int_equal(wr.fd_count, 1);
+  closes(c);
+  closes(a);
+}
+
+typedef struct {
+  SOCKET s;
+  int n, err;
+  fd_set set;
+} select_job;
+
+static DWORD WINAPI blocking_select(LPVOID arg) {
+  select_job *j = arg;
+  FD_ZERO(&j->set);
+  FD_SET(j->s, &j->set);
+  struct timeval tv = {WAIT_MS / 1000, 0};
+  j->n = p.lpWSPSelect(0, &j->set, NULL, NULL, &tv, &j->err);
+  return 0;
+}
+
+static void select_wakes_when_another_thread_sends(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  select_job j = {a};
+  HANDLE t = must_thread(blocking_select, &j);
+  must_send(c, "s");
+  join(t);
+  assert_int_equal(j.n, 1);
+  assert_true(j.set.fd_array[0] == a);
+  closes(c);
+  closes(a);
+}
+
+static void select_reports_a_connection_to_accept(void **state) {
+  (void)state;
+  USHORT port;
+  SOCKET l = listener(&port);
+  assert_int_equal(select1(l, 0, 0), 0);
+  SOCKET c = mk(&tcp4);
+  int err = 0;
+  assert_int_equal(connect4(c, port, &err), 0);
+  assert_int_equal(select1(l, 0, WAIT_US), 1);
+  SOCKET a = accept_plain(l);
+  closes(a);
+  closes(c);
+  closes(l);
+}
+
+/* ---- WSPEventSelect ---- */
+
+static void event_select_records_fd_read_until_recv_reenables_it(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  HANDLE ev = must_event();
+  WSANETWORKEVENTS ne;
+  int err = 0;
+  assert_int_equal(
+      p.lpWSPEventSelect(a, ev, FD_READ | FD_WRITE | FD_CLOSE, &err), 0);
+  /* Connected and writable already: FD_WRITE at once. */
+  assert_int_equal(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+  assert_int_equal(enum_events(a, ev, &ne), FD_WRITE);
+  assert_int_equal(WaitForSingleObject(ev, 0), WAIT_TIMEOUT); /* reset */
+  must_send(c, "abc");
+  assert_int_equal(WaitForSingleObject(ev, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(enum_events(a, ev, &ne), FD_READ);
+  char buf[1];
+  DWORD got = 0;
+  assert_int_equal(xrecv(a, buf, sizeof buf, &got, &err), 0);
+  /* recv re-enabled FD_READ and data remains: recorded again at once. */
+  assert_int_equal(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+  assert_int_equal(enum_events(a, ev, &ne), FD_READ);
+  char rest[8];
+  DWORD have = got;
+  while (have < 3) {
+    assert_int_equal(xrecv(a, rest, sizeof rest, &got, &err), 0);
+    have += got;
+    if (have < 3) { /* the rest comes later: recorded when it does */
+      assert_int_equal(WaitForSingleObject(ev, WAIT_MS), WAIT_OBJECT_0);
+      assert_int_equal(enum_events(a, ev, &ne), FD_READ);
+    }
+  }
+  assert_int_equal(WaitForSingleObject(ev, 0), WAIT_TIMEOUT);
+  closes(c);
+  assert_int_equal(WaitForSingleObject(ev, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(enum_events(a, ev, &ne), FD_CLOSE);
+  assert_int_equal(ne.iErrorCode[FD_CLOSE_BIT], 0);
+  /* The socket is non-blocking now and cannot go back while selected. */
+  u_long off = 0;
+  DWORD ret;
+  assert_int_equal(p.lpWSPIoctl(a, FIONBIO, &off, sizeof off, NULL, 0, &ret,
+                                NULL, NULL, NULL, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEINVAL);
+  assert_int_equal(p.lpWSPEventSelect(a, NULL, 0, &err), 0);
+  nonblocking(a, 0);
+  closes(a);
+  CloseHandle(ev);
+}
+
+static void
+event_select_records_fd_accept_and_accepted_sockets_inherit_it(void **state) {
+  (void)state;
+  USHORT port;
+  SOCKET l = listener(&port);
+  HANDLE ev = must_event();
+  WSANETWORKEVENTS ne;
+  int err = 0;
+  assert_int_equal(p.lpWSPEventSelect(l, ev, FD_ACCEPT | FD_WRITE, &err), 0);
+  assert_int_equal(WaitForSingleObject(ev, 0), WAIT_TIMEOUT);
+  SOCKET c = mk(&tcp4);
+  assert_int_equal(connect4(c, port, &err), 0);
+  assert_int_equal(WaitForSingleObject(ev, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(enum_events(l, ev, &ne), FD_ACCEPT);
+  SOCKET a = accept_plain(l);
+  /* The accepted socket has the listener's selection: FD_WRITE. */
+  assert_int_equal(WaitForSingleObject(ev, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(enum_events(a, ev, &ne), FD_WRITE);
+  char buf[4];
+  DWORD got;
+  assert_int_equal(xrecv(a, buf, sizeof buf, &got, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAEWOULDBLOCK); /* inherited non-blocking mode */
+  closes(a);
+  closes(c);
+  closes(l);
+  CloseHandle(ev);
+}
+
+static void event_select_records_fd_write_after_wsaewouldblock(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  set_int(c, SOL_SOCKET, SO_SNDBUF, 8192);
+  set_int(a, SOL_SOCKET, SO_RCVBUF, 8192);
+  HANDLE ev = must_event();
+  WSANETWORKEVENTS ne;
+  int err = 0;
+  assert_int_equal(p.lpWSPEventSelect(c, ev, FD_WRITE, &err), 0);
+  assert_int_equal(enum_events(c, ev, &ne), FD_WRITE);
+  DWORD sent = 0;
+  assert_int_equal(xsend(c, "x", 1, &sent, &err), 0);
+  /* Sent without WSAEWOULDBLOCK: FD_WRITE is not recorded again. */
+  assert_int_equal(WaitForSingleObject(ev, 0), WAIT_TIMEOUT);
+  size_t total = 1 + fill(c);
+  must_drain(a, total);
+  assert_int_equal(WaitForSingleObject(ev, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(enum_events(c, ev, &ne), FD_WRITE);
+  closes(c);
+  closes(a);
+  CloseHandle(ev);
+}
+
+static void event_select_reports_a_reset_in_fd_close(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  HANDLE ev = must_event();
+  WSANETWORKEVENTS ne;
+  int err = 0;
+  assert_int_equal(p.lpWSPEventSelect(a, ev, FD_CLOSE, &err), 0);
+  LINGER lg = {1, 0};
+  assert_int_equal(
+      p.lpWSPSetSockOpt(c, SOL_SOCKET, SO_LINGER, (char *)&lg, sizeof lg, &err),
+      0);
+  closes(c);
+  assert_int_equal(WaitForSingleObject(ev, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(enum_events(a, NULL, &ne), FD_CLOSE);
+  assert_int_equal(ne.iErrorCode[FD_CLOSE_BIT], WSAECONNRESET);
+  /* Without an event object, WSPEnumNetworkEvents leaves it alone. */
+  assert_int_equal(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+  closes(a);
+  CloseHandle(ev);
+}
+
+/* ---- WSPAsyncSelect ---- */
+
+static LRESULT CALLBACK plain_proc(HWND h, UINT m, WPARAM w, LPARAM l) {
+  return DefWindowProcW(h, m, w, l);
+}
+
+static HWND message_window(const WCHAR *cls) {
+  WNDCLASSW wc;
+  memset(&wc, 0, sizeof wc);
+  wc.lpfnWndProc = plain_proc;
+  wc.lpszClassName = cls;
+  assert_int_not_equal(RegisterClassW(&wc), 0);
+  HWND hwnd = CreateWindowExW(0, cls, cls, 0, 0, 0, 0, 0, HWND_MESSAGE, NULL,
+                              NULL, NULL);
+  assert_non_null(hwnd);
+  return hwnd;
+}
+
+#define WM_SOCK (WM_USER + 42)
+
+typedef struct {
+  HWND hwnd;
+  HANDLE done;
+} watchdog_job;
+
+/* Posts a message no socket sends if the waiter is not done in time. */
+static DWORD WINAPI watchdog(LPVOID arg) {
+  watchdog_job *j = arg;
+  if (WaitForSingleObject(j->done, WAIT_MS) == WAIT_TIMEOUT)
+    PostMessageW(j->hwnd, WM_SOCK, (WPARAM)INVALID_SOCKET, 0);
+  return 0;
+}
+
+/* The next socket message for hwnd; the loop thread posts them, so this
+ * waits (at most WAIT_MS) in GetMessage. */
+static void wait_message(HWND hwnd, MSG *msg) {
+  if (PeekMessageW(msg, hwnd, WM_SOCK, WM_SOCK, PM_REMOVE))
+    return;
+  watchdog_job j = {hwnd, must_event()};
+  HANDLE t = must_thread(watchdog, &j);
+  BOOL got = GetMessageW(msg, hwnd, WM_SOCK, WM_SOCK);
+  SetEvent(j.done);
+  join(t);
+  CloseHandle(j.done);
+  assert_true(got > 0);
+  assert_true(msg->wParam != (WPARAM)INVALID_SOCKET); /* not timed out */
+}
+
+static void async_select_posts_fd_read_and_fd_close_messages(void **state) {
+  (void)state;
+  static const WCHAR cls[] = L"uvnet_async";
+  HWND hwnd = message_window(cls);
+  SOCKET c, a;
+  pair(&c, &a);
+  int err = 0;
+  MSG msg;
+  assert_int_equal(
+      p.lpWSPAsyncSelect(a, hwnd, WM_SOCK, FD_READ | FD_WRITE | FD_CLOSE, &err),
+      0);
+  /* Writable already: FD_WRITE at once, from this thread. */
+  assert_true(PeekMessageW(&msg, hwnd, WM_SOCK, WM_SOCK, PM_REMOVE));
+  assert_true((SOCKET)msg.wParam == a);
+  assert_int_equal(WSAGETSELECTEVENT(msg.lParam), FD_WRITE);
+  must_send(c, "msg");
+  wait_message(hwnd, &msg);
+  assert_true((SOCKET)msg.wParam == a);
+  assert_int_equal(WSAGETSELECTEVENT(msg.lParam), FD_READ);
+  assert_int_equal(WSAGETSELECTERROR(msg.lParam), 0);
+  char buf[8];
+  DWORD got = 0;
+  size_t have = 0;
+  while (have < 3) { /* each receive may post FD_READ again */
+    assert_int_equal(xrecv(a, buf, sizeof buf, &got, &err), 0);
+    have += got;
+    if (have < 3) {
+      wait_message(hwnd, &msg);
+      assert_int_equal(WSAGETSELECTEVENT(msg.lParam), FD_READ);
+    }
+  }
+  assert_false(PeekMessageW(&msg, hwnd, WM_SOCK, WM_SOCK, PM_REMOVE));
+  closes(c);
+  wait_message(hwnd, &msg);
+  assert_int_equal(WSAGETSELECTEVENT(msg.lParam), FD_CLOSE);
+  assert_int_equal(WSAGETSELECTERROR(msg.lParam), 0);
+  closes(a);
+  assert_true(DestroyWindow(hwnd));
+  assert_true(UnregisterClassW(cls, NULL));
+}
+
+static void async_select_posts_fd_accept_and_fd_connect(void **state) {
+  (void)state;
+  static const WCHAR cls[] = L"uvnet_async_conn";
+  HWND hwnd = message_window(cls);
+  USHORT port;
+  SOCKET l = listener(&port);
+  SOCKET c = mk(&tcp4);
+  int err = 0;
+  MSG msg;
+  assert_int_equal(p.lpWSPAsyncSelect(l, hwnd, WM_SOCK, FD_ACCEPT, &err), 0);
+  assert_int_equal(p.lpWSPAsyncSelect(c, hwnd, WM_SOCK, FD_CONNECT, &err), 0);
+  assert_int_equal(connect4(c, port, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAEWOULDBLOCK);
+  BOOL accept_seen = FALSE, connect_seen = FALSE;
+  for (int i = 0; i < 2; i++) { /* in the order the kernel made them */
+    wait_message(hwnd, &msg);
+    if ((SOCKET)msg.wParam == c) {
+      assert_int_equal(WSAGETSELECTEVENT(msg.lParam), FD_CONNECT);
+      assert_int_equal(WSAGETSELECTERROR(msg.lParam), 0);
+      connect_seen = TRUE;
+    } else {
+      assert_true((SOCKET)msg.wParam == l);
+      assert_int_equal(WSAGETSELECTEVENT(msg.lParam), FD_ACCEPT);
+      accept_seen = TRUE;
+    }
+  }
+  assert_true(accept_seen && connect_seen);
+  SOCKET a = accept_plain(l);
+  closes(a);
+  closes(c);
+  closes(l);
+  assert_true(DestroyWindow(hwnd));
+  assert_true(UnregisterClassW(cls, NULL));
+}
+
+static void
+async_select_with_an_invalid_window_fails_with_wsaeinval(void **state) {
+  (void)state;
+  SOCKET s = mk(&tcp4);
+  int err = 0;
+  assert_int_equal(p.lpWSPAsyncSelect(s, (HWND)(ULONG_PTR)0x40000abc, WM_SOCK,
+                                      FD_READ, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEINVAL);
+  closes(s);
+}
+
+/* ---- Conditional accept ---- */
+
+static int cond_calls;
+static USHORT cond_caller_port;
+
+static int CALLBACK decide(LPWSABUF caller, LPWSABUF caller_data, LPQOS sqos,
+                           LPQOS gqos, LPWSABUF callee, LPWSABUF callee_data,
+                           GROUP *g, DWORD_PTR data) {
+  (void)caller_data, (void)sqos, (void)gqos, (void)callee_data, (void)g;
+  cond_calls++;
+  if (caller != NULL && caller->len >= sizeof(struct sockaddr_in))
+    cond_caller_port = port_of((struct sockaddr *)caller->buf);
+  if (callee == NULL)
+    return CF_REJECT;
+  return (int)data;
+}
+
+static SOCKET conditional_listener(USHORT *port) {
+  SOCKET l = mk(&tcp4);
+  bind4(l, 0);
+  set_int(l, SOL_SOCKET, SO_CONDITIONAL_ACCEPT, TRUE);
+  int err = 0;
+  assert_int_equal(p.lpWSPListen(l, 5, &err), 0);
+  *port = local_port(l);
+  return l;
+}
+
+static void
+conditional_accept_cf_accept_hands_out_the_connection(void **state) {
+  (void)state;
+  USHORT port;
+  SOCKET l = conditional_listener(&port);
+  SOCKET c = mk(&tcp4);
+  int err = 0;
+  /* The kernel completes the connection before any condition runs. */
+  assert_int_equal(connect4(c, port, &err), 0);
+  cond_calls = 0;
+  SOCKET a = p.lpWSPAccept(l, NULL, NULL, decide, CF_ACCEPT, &err);
+  assert_int_not_equal(a, INVALID_SOCKET);
+  assert_int_equal(cond_calls, 1);
+  assert_int_equal(cond_caller_port, local_port(c));
+  must_send(c, "in");
+  must_recv(a, "in");
+  closes(a);
+  closes(c);
+  closes(l);
+}
+
+static void
+conditional_accept_cf_reject_resets_the_connecting_side(void **state) {
+  (void)state;
+  USHORT port;
+  SOCKET l = conditional_listener(&port);
+  SOCKET c = mk(&tcp4);
+  int err = 0;
+  assert_int_equal(connect4(c, port, &err), 0);
+  assert_int_equal(p.lpWSPAccept(l, NULL, NULL, decide, CF_REJECT, &err),
+                   INVALID_SOCKET);
+  assert_int_equal(err, WSAECONNREFUSED);
+  char buf[4];
+  DWORD got = 0;
+  assert_int_equal(xrecv(c, buf, sizeof buf, &got, &err), SOCKET_ERROR);
+  assert_int_equal(err, WSAECONNRESET);
+  nonblocking(l, 1);
+  assert_int_equal(p.lpWSPAccept(l, NULL, NULL, NULL, 0, &err), INVALID_SOCKET);
+  assert_int_equal(err, WSAEWOULDBLOCK); /* the queue is empty */
+  closes(c);
+  closes(l);
+}
+
+static void
+conditional_accept_cf_defer_keeps_the_connection_queued(void **state) {
+  (void)state;
+  USHORT port;
+  SOCKET l = conditional_listener(&port);
+  SOCKET c = mk(&tcp4);
+  int err = 0;
+  assert_int_equal(connect4(c, port, &err), 0);
+  cond_calls = 0;
+  assert_int_equal(p.lpWSPAccept(l, NULL, NULL, decide, CF_DEFER, &err),
+                   INVALID_SOCKET);
+  assert_int_equal(err, WSATRY_AGAIN);
+  assert_int_equal(select1(l, 0, 0), 1); /* still there to accept */
+  SOCKET a = p.lpWSPAccept(l, NULL, NULL, decide, CF_ACCEPT, &err);
+  assert_int_not_equal(a, INVALID_SOCKET);
+  assert_int_equal(cond_calls, 2);
+  must_send(a, "ok");
+  must_recv(c, "ok");
+  closes(a);
+  closes(c);
+  closes(l);
+}
+
+/* ---- A plain Linux peer ---- */
+
+typedef struct {
+  SOCKET s;
+  const BYTE *data;
+  size_t len;
+  int failed;
+} writer_job;
+
+static DWORD WINAPI bulk_writer(LPVOID arg) {
+  writer_job *j = arg;
+  size_t done = 0;
+  while (done < j->len) {
+    DWORD chunk = j->len - done < 30000 ? (DWORD)(j->len - done) : 30000;
+    DWORD sent = 0;
+    int err = 0;
+    if (xsend(j->s, j->data + done, chunk, &sent, &err) != 0) {
+      j->failed = err;
+      return 1;
+    }
+    done += sent;
+  }
+  return 0;
+}
+
+static void stream_echoes_through_a_plain_linux_tcp_peer(void **state) {
+  (void)state;
+  uint16_t port = 0;
+  echo_peer *peer = echo_peer_start(&port);
+  assert_non_null(peer);
+  SOCKET c = mk(&tcp4);
+  int err = 0;
+  assert_int_equal(connect4(c, port, &err), 0);
+  size_t len = (size_t)4 << 20;
+  BYTE *out = malloc(len);
+  assert_non_null(out);
+  for (size_t i = 0; i < len; i++)
+    out[i] = pattern(i, 3);
+  writer_job w = {c, out, len, 0};
+  bulk_job r = {c, len, 0, 3, 0};
+  HANDLE tw = must_thread(bulk_writer, &w);
+  HANDLE tr = must_thread(bulk_reader, &r);
+  join(tw);
+  join(tr);
+  assert_int_equal(w.failed, 0);
+  assert_int_equal(r.failed, 0);
+  assert_int_equal(r.done, len);
+  /* Our FIN: the peer finishes and closes; we see the end. */
+  assert_int_equal(p.lpWSPShutdown(c, SD_SEND, &err), 0);
+  char buf[4];
+  DWORD got = 1;
+  assert_int_equal(xrecv(c, buf, sizeof buf, &got, &err), 0);
+  assert_int_equal(got, 0);
+  closes(c);
+  assert_int_equal(echo_peer_stop(peer), len);
+  free(out);
+}
+
+static void
+overlapped_echo_with_a_plain_linux_peer_through_each_mechanism(void **state) {
+  (void)state;
+  uint16_t port = 0;
+  echo_peer *peer = echo_peer_start(&port);
+  assert_non_null(peer);
+  SOCKET c = mk(&tcp4);
+  int err = 0;
+  assert_int_equal(connect4(c, port, &err), 0);
+  HANDLE cport = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)c, cport, 7, 0), cport);
+  static const char text[] = "echo-through-linux";
+  const DWORD n = sizeof text - 1;
+  for (int mech = 0; mech < 3; mech++) {
+    /* 0: event (low bit set: no packet), 1: routine, 2: the port. */
+    WSAOVERLAPPED sov, rov;
+    memset(&sov, 0, sizeof sov);
+    memset(&rov, 0, sizeof rov);
+    HANDLE sev = NULL, rev = NULL;
+    if (mech == 0) {
+      sev = must_event();
+      rev = must_event();
+      sov.hEvent = (HANDLE)((ULONG_PTR)sev | 1);
+      rov.hEvent = (HANDLE)((ULONG_PTR)rev | 1);
+    }
+    LPWSAOVERLAPPED_COMPLETION_ROUTINE routine = mech == 1 ? on_done : NULL;
+    char buf[64];
+    DWORD sent = 0;
+    routine_calls = 0;
+    int rc = submit_recv(c, &rov, buf, n, routine, &err);
+    assert_int_equal(rc, SOCKET_ERROR);
+    assert_int_equal(err, WSA_IO_PENDING);
+    assert_int_equal(submit_send(c, &sov, text, n, routine, &sent, &err), 0);
+    DWORD got = 0;
+    if (mech == 0) {
+      assert_int_equal(WaitForSingleObject(sev, WAIT_MS), WAIT_OBJECT_0);
+      assert_int_equal(WaitForSingleObject(rev, WAIT_MS), WAIT_OBJECT_0);
+      got = (DWORD)rov.InternalHigh;
+      CloseHandle(sev);
+      CloseHandle(rev);
+    } else if (mech == 1) {
+      while (routine_calls < 2)
+        assert_int_equal(SleepEx(WAIT_MS, TRUE), WAIT_IO_COMPLETION);
+      got = (DWORD)rov.InternalHigh;
+    } else {
+      for (int i = 0; i < 2; i++) {
+        DWORD bytes = 0;
+        ULONG_PTR key = 0;
+        LPOVERLAPPED ov = NULL;
+        assert_true(
+            GetQueuedCompletionStatus(cport, &bytes, &key, &ov, WAIT_MS));
+        assert_int_equal(key, 7);
+        if (ov == (LPOVERLAPPED)&rov)
+          got = bytes;
+      }
+    }
+    assert_true(got >= 1 && got <= n);
+    assert_memory_equal(buf, text, got);
+    if (got < n)
+      must_recv(c, text + got);
+  }
+  CloseHandle(cport);
+  closes(c);
+  assert_int_equal(echo_peer_stop(peer), 3 * n);
+}
+
+/* ---- Cleanup, threads, strings ---- */
+
+static void last_cleanup_closes_the_sockets_left_open(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  SOCKET u = mk(&udp6);
+  USHORT port;
+  SOCKET l = listener(&port);
+  SOCKET q = mk(&tcp4);
+  int err = 0;
+  assert_int_equal(connect4(q, port, &err), 0); /* queued, never accepted */
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = must_event();
+  char buf[4];
+  assert_int_equal(submit_recv(a, &ov, buf, sizeof buf, NULL, &err),
+                   SOCKET_ERROR);
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(p.lpWSPCleanup(&err), 0);
+  assert_int_equal(wpu_socket_query(c, NULL), WPU_SOCKET_IFS);
+  assert_int_equal(p.lpWSPCleanup(&err), 0);
+  SOCKET gone[] = {c, a, u, l, q};
+  for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
+    assert_int_equal(wpu_socket_query(gone[i], NULL), WPU_SOCKET_NONE);
+  assert_int_equal(WaitForSingleObject(ov.hEvent, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(ov.OffsetHigh, WSA_OPERATION_ABORTED);
+  assert_int_equal(p.lpWSPCleanup(&err), SOCKET_ERROR);
+  assert_int_equal(err, WSANOTINITIALISED);
+  CloseHandle(ov.hEvent);
+  assert_int_equal(start_all(), 0); /* for the teardown's cleanups */
+}
+
+#define STREAM_BYTES (1u << 20)
+
+typedef struct {
+  SOCKET s;
+  BYTE seed;
+  DWORD done;
+  int failed;
+} stream_job;
+
+static DWORD WINAPI stream_writer(LPVOID arg) {
+  stream_job *j = arg;
+  BYTE chunk[7001];
+  DWORD size = 1;
+  while (j->done < STREAM_BYTES) {
+    size = size * 7 % 7001 + 1;
+    if (size > STREAM_BYTES - j->done)
+      size = STREAM_BYTES - j->done;
+    for (DWORD i = 0; i < size; i++)
+      chunk[i] = pattern(j->done + i, j->seed);
+    DWORD sent = 0;
+    int err = 0;
+    if (xsend(j->s, chunk, size, &sent, &err) != 0 || sent != size) {
+      j->failed = err != 0 ? err : -1;
+      return 1;
+    }
+    j->done += sent;
+  }
+  return 0;
+}
+
+static DWORD WINAPI stream_reader(LPVOID arg) {
+  stream_job *j = arg;
+  BYTE chunk[5003];
+  DWORD size = 3;
+  while (j->done < STREAM_BYTES) {
+    size = size * 13 % 5003 + 1;
+    DWORD got = 0;
+    int err = 0;
+    if (xrecv(j->s, chunk, size, &got, &err) != 0 || got == 0) {
+      j->failed = err != 0 ? err : -1;
+      return 1;
+    }
+    for (DWORD i = 0; i < got; i++) {
+      if (chunk[i] != pattern(j->done + i, j->seed)) {
+        j->failed = -2;
+        return 1;
+      }
+    }
+    j->done += got;
+  }
+  return 0;
+}
+
+static void two_threads_stream_a_megabyte_each_way_byte_exact(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  stream_job jobs[4] = {{c, 11}, {a, 11}, {a, 77}, {c, 77}};
+  LPTHREAD_START_ROUTINE fns[4] = {stream_writer, stream_reader, stream_writer,
+                                   stream_reader};
+  HANDLE t[4];
+  for (int i = 0; i < 4; i++)
+    t[i] = must_thread(fns[i], &jobs[i]);
+  for (int i = 0; i < 4; i++)
+    join(t[i]);
+  for (int i = 0; i < 4; i++) {
+    assert_int_equal(jobs[i].failed, 0);
+    assert_int_equal(jobs[i].done, STREAM_BYTES);
+  }
+  closes(c);
+  closes(a);
+}
+
+static BOOL wide_is(const WCHAR *w, const char *s) {
+  for (; *s != 0; w++, s++)
+    if (*w != (WCHAR)(BYTE)*s)
+      return FALSE;
+  return *w == 0;
+}
+
+static void addresses_convert_to_strings_and_back(void **state) {
+  (void)state;
+  WCHAR text[64];
+  DWORD len = 64;
+  int err = 0;
+  struct sockaddr_in a = in4(8080);
+  assert_int_equal(
+      p.lpWSPAddressToString((LPSOCKADDR)&a, sizeof a, &tcp4, text, &len, &err),
+      0);
+  assert_true(wide_is(text, "127.0.0.1:8080"));
+  assert_int_equal(len, 15);
+  struct sockaddr_in6 b = in6(443);
+  len = 64;
+  assert_int_equal(
+      p.lpWSPAddressToString((LPSOCKADDR)&b, sizeof b, &tcp6, text, &len, &err),
+      0);
+  assert_true(wide_is(text, "[::1]:443"));
+  len = 3;
+  assert_int_equal(
+      p.lpWSPAddressToString((LPSOCKADDR)&a, sizeof a, &tcp4, text, &len, &err),
+      SOCKET_ERROR);
+  assert_int_equal(err, WSAEFAULT);
+  assert_int_equal(len, 15); /* the size needed */
+  struct sockaddr_in back;
+  int blen = sizeof back;
+  WCHAR v4[] = L"127.0.0.2:99";
+  assert_int_equal(p.lpWSPStringToAddress(v4, AF_INET, &tcp4, (LPSOCKADDR)&back,
+                                          &blen, &err),
+                   0);
+  assert_int_equal(((BYTE *)&back.sin_addr)[3], 2);
+  assert_int_equal(port_of((struct sockaddr *)&back), 99);
+  struct sockaddr_in6 back6;
+  blen = sizeof back6;
+  WCHAR v6[] = L"[::1%3]:7";
+  assert_int_equal(p.lpWSPStringToAddress(v6, AF_INET6, &tcp6,
+                                          (LPSOCKADDR)&back6, &blen, &err),
+                   0);
+  assert_int_equal(((BYTE *)&back6.sin6_addr)[15], 1);
+  assert_int_equal(back6.sin6_scope_id, 3);
+  assert_int_equal(port_of((struct sockaddr *)&back6), 7);
+  WCHAR bad[] = L"1.2.3";
+  blen = sizeof back;
+  assert_int_equal(p.lpWSPStringToAddress(bad, AF_INET, &tcp4,
+                                          (LPSOCKADDR)&back, &blen, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSAEINVAL);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      T(startup_fills_all_thirty_entries),
+      T(startup_rejects_winsock_1_and_null_pointers),
+      T(sockets_are_ifs_handles_of_the_callers_catalog_entry),
+      T(accepted_sockets_are_registered_under_the_listeners_entry),
+      T(calls_on_foreign_handles_fail_with_wsaenotsock),
+      T(stream_connect_accept_and_exchange_data),
+      T(stream_over_ipv6_loopback),
+      T(stream_blocking_recv_waits_for_the_peers_send),
+      T(stream_nonblocking_recv_fails_with_wsaewouldblock_until_data),
+      T(stream_nonblocking_send_fails_with_wsaewouldblock_once_the_buffers_fill),
+      T(stream_blocking_send_larger_than_the_buffers_waits_for_the_reader),
+      T(stream_recv_returns_zero_after_peer_shutdown_send),
+      T(stream_graceful_close_delivers_the_data_then_the_end),
+      T(stream_close_with_linger_zero_resets_the_peer),
+      T(stream_close_with_unread_data_resets_the_peer),
+      T(stream_connect_to_a_port_nobody_listens_on_is_refused),
+      T(stream_nonblocking_connect_reports_success_through_select),
+      T(stream_nonblocking_connect_refused_reports_fd_connect_and_so_error),
+      T(stream_blocking_recv_is_interrupted_by_closesocket),
+      T(bind_accepts_loopback_and_wildcard_and_rejects_the_rest),
+      T(listen_on_a_datagram_socket_fails_with_wsaeopnotsupp),
+      T(socket_options_and_ioctls_follow_the_reference),
+      T(overlapped_recv_with_event_completes_when_the_peer_sends),
+      T(overlapped_send_completing_at_once_still_sets_the_event),
+      T(overlapped_send_larger_than_the_buffer_completes_after_reads),
+      T(overlapped_recv_with_completion_routine_runs_only_in_alertable_wait),
+      T(overlapped_send_completing_at_once_still_queues_the_routine),
+      T(overlapped_recv_posts_to_the_completion_port_with_the_key),
+      T(overlapped_send_completing_at_once_still_posts_a_packet),
+      T(closesocket_aborts_io_in_flight_with_wsa_operation_aborted),
+      T(get_overlapped_result_with_wait_blocks_until_completion),
+      T(overlapped_stream_exchange_through_a_port_is_byte_exact),
+      T(dgram_sendto_and_recvfrom_report_the_source),
+      T(dgram_over_ipv6_loopback),
+      T(dgram_truncates_with_wsaemsgsize_and_msg_partial),
+      T(dgram_connected_socket_sends_with_send_and_hears_only_its_peer),
+      T(dgram_recv_on_an_unbound_socket_fails_with_wsaeinval),
+      T(overlapped_recvfrom_fills_the_source_at_completion),
+      T(overlapped_dgram_sendto_and_recvfrom_through_a_port),
+      T(select_reports_readiness_and_times_out),
+      T(select_wakes_when_another_thread_sends),
+      T(select_reports_a_connection_to_accept),
+      T(event_select_records_fd_read_until_recv_reenables_it),
+      T(event_select_records_fd_accept_and_accepted_sockets_inherit_it),
+      T(event_select_records_fd_write_after_wsaewouldblock),
+      T(event_select_reports_a_reset_in_fd_close),
+      T(async_select_posts_fd_read_and_fd_close_messages),
+      T(async_select_posts_fd_accept_and_fd_connect),
+      T(async_select_with_an_invalid_window_fails_with_wsaeinval),
+      T(conditional_accept_cf_accept_hands_out_the_connection),
+      T(conditional_accept_cf_reject_resets_the_connecting_side),
+      T(conditional_accept_cf_defer_keeps_the_connection_queued),
+      T(stream_echoes_through_a_plain_linux_tcp_peer),
+      T(overlapped_echo_with_a_plain_linux_peer_through_each_mechanism),
+      T(last_cleanup_closes_the_sockets_left_open),
+      T(two_threads_stream_a_megabyte_each_way_byte_exact),
+      T(addresses_convert_to_strings_and_back),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
