@@ -5,7 +5,8 @@
  * through the current world's catalog to the provider of the socket's
  * catalog entry, as ws2_32 does. Programs written against <winsock2.h>
  * compile unchanged and need no wpu_/fws2_ call: the first WSAStartup
- * without a world makes a default world with memnet's standard entries.
+ * without a world makes a default world with memnet's standard entries
+ * (uvnet's, over real loopback sockets, when FWS2_BASE=uvnet on Linux).
  * This header adds what a test may want beyond the Windows API.
  *
  * Executables that link fake_ws2 must not export the front's names to
