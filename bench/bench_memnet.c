@@ -131,12 +131,13 @@ int main(void) {
   const size_t total = (size_t)512 << 20;
   double mb = 0, bb = 0;
   for (int r = 0; r < 3; r++) {
-    double x = memnet_stream_bps(total), y = socketpair_stream_bps(total, CHUNK);
+    double x = memnet_stream_bps(total),
+           y = socketpair_stream_bps(total, CHUNK);
     mb = x > mb ? x : mb;
     bb = y > bb ? y : bb;
   }
-  bench_print("memnet_stream_64k", mb / 1e9, "GB/s", "unix_socketpair", bb / 1e9,
-              0);
+  bench_print("memnet_stream_64k", mb / 1e9, "GB/s", "unix_socketpair",
+              bb / 1e9, 0);
   WSACleanup();
   return wpu_world_destroy(w) == 0 ? 0 : 1;
 }

@@ -13,8 +13,8 @@ static WSPUPCALLTABLE upcalls;
 static DWORD catalog_id;
 
 static SOCKET WSPAPI tiny_socket(int af, int type, int protocol,
-                                 LPWSAPROTOCOL_INFOW info, GROUP g,
-                                 DWORD flags, LPINT lpErrno) {
+                                 LPWSAPROTOCOL_INFOW info, GROUP g, DWORD flags,
+                                 LPINT lpErrno) {
   (void)af;
   (void)type;
   (void)protocol;

@@ -36,9 +36,9 @@ static void provider_makes_socket_handles(void **state) {
   info.dwCatalogEntryId = 4242;
   WSPDATA data;
   WSPPROC_TABLE procs;
-  assert_int_equal(TinyWSPStartup(MAKEWORD(2, 2), &data, &info,
-                                  wpu_upcall_table(), &procs),
-                   0);
+  assert_int_equal(
+      TinyWSPStartup(MAKEWORD(2, 2), &data, &info, wpu_upcall_table(), &procs),
+      0);
   /* Provider code sees Windows' 2-byte WCHAR and L"..." strings. */
   assert_int_equal(sizeof(WCHAR), 2);
   assert_int_equal(wcslen(data.szDescription), 4);

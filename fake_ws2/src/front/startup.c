@@ -5,9 +5,10 @@
  * and, when its catalog is empty, installs the standard base entries (TCP
  * and UDP over IPv4 and IPv6) of memnet, fake_ws2's in-memory base
  * provider, or, on Linux with FWS2_BASE=uvnet in the environment, of uvnet
- * (real loopback sockets). Version negotiation follows Microsoft's page: 1.0 to 2.2 are
- * supported, a higher request gets 2.2, a lower one WSAVERNOTSUPPORTED. The
- * last WSACleanup cleans up every started provider (WSPCleanup). */
+ * (real loopback sockets). Version negotiation follows Microsoft's page: 1.0
+ * to 2.2 are supported, a higher request gets 2.2, a lower one
+ * WSAVERNOTSUPPORTED. The last WSACleanup cleans up every started provider
+ * (WSPCleanup). */
 #include <string.h>
 
 #include <fws2/front.h>
