@@ -5,8 +5,10 @@
 #      $WPU_PACKAGE_BUILD_DIR) into a temporary prefix (mktemp -d);
 #   2. tests/package/ against that prefix, through find_package(libwpu CONFIG)
 #      and wpu_add_provider_test only: configure, build, ctest;
-#   3. the same test compiled by hand with `pkg-config libwpu`, and run;
-#   4. tests/package/parent/: add_subdirectory() of this source tree, then the
+#   3. examples/ (the example providers, a project of their own) against
+#      that prefix the same way: configure, build, ctest;
+#   4. the same test compiled by hand with `pkg-config libwpu`, and run;
+#   5. tests/package/parent/: add_subdirectory() of this source tree, then the
 #      same test: configure, build, ctest.
 # Usage: scripts/check-package.sh PRESET   (linux, mingw-wine; asan and tsan
 # work too: the package's libraries bring the sanitizer's runtime, and step 4
@@ -57,6 +59,11 @@ echo "== find_package(libwpu CONFIG): tests/package =="
 run cmake -S tests/package -B "$tmp/consumer" "${common[@]}" "${consumer[@]}"
 run cmake --build "$tmp/consumer"
 ctest --test-dir "$tmp/consumer" --output-on-failure
+
+echo "== find_package(libwpu CONFIG): examples/ =="
+run cmake -S examples -B "$tmp/examples" "${common[@]}" "${consumer[@]}"
+run cmake --build "$tmp/examples"
+ctest --test-dir "$tmp/examples" --output-on-failure
 
 echo "== pkg-config libwpu =="
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
