@@ -20,9 +20,9 @@
 
 #ifndef _WIN32
 #include <unistd.h>
+#endif
 
 #include <wpu/modules.h>
-#endif
 
 /* A WCHAR copy of an ASCII string (the tests write no L"..." literals);
  * eight buffers in rotation. */
@@ -82,6 +82,11 @@ static int equal_ci(const WCHAR *s, const char *text) {
 #define SYSTEM_EXPORT_LOWER "wspstartup"
 #endif
 
+/* The registration wpu_module_register makes (both platforms; on Linux it
+ * is also the "system DLL" above). */
+#define REG_DLL      "wpu_fake_system"
+#define REG_DLL_PATH "%SystemRoot%\\system32\\wpu_fake_system.dll"
+
 static const WCHAR *expanded(const char *path) {
   static WCHAR buf[512];
   DWORD n = ExpandEnvironmentStringsW(w(path), buf, 512);
@@ -89,9 +94,8 @@ static const WCHAR *expanded(const char *path) {
   return buf;
 }
 
-/* ---- libwpu's registry (Linux) -------------------------------------- */
+/* ---- libwpu's registry (both platforms) ------------------------------ */
 
-#ifndef _WIN32
 /* What the registered DllMains saw. */
 static struct {
   LONG attach;
@@ -142,26 +146,127 @@ static int registry_setup(void **state) {
   seen.result = TRUE;
   seen.attach_reserved = seen.detach_reserved = (LPVOID)1;
   assert_int_equal(
-      wpu_module_register(w(SYSTEM_DLL_PATH), fake_exports, 1, record_dll_main),
+      wpu_module_register(w(REG_DLL_PATH), fake_exports, 1, record_dll_main),
       0);
   return fws2_world_setup(state);
 }
 
 static int registry_teardown(void **state) {
-  assert_int_equal(wpu_module_unregister(w(SYSTEM_DLL_PATH)), 0);
+  assert_int_equal(wpu_module_unregister(w(REG_DLL_PATH)), 0);
   return fws2_world_teardown(state);
 }
-#else
-static int registry_setup(void **state) {
-  return fws2_world_setup(state);
-}
-
-static int registry_teardown(void **state) {
-  return fws2_world_teardown(state);
-}
-#endif
 
 /* ---- both platforms ------------------------------------------------- */
+
+typedef int(WSPAPI *startup_fn)(WORD, LPWSPDATA, LPWSAPROTOCOL_INFOW,
+                                WSPUPCALLTABLE, LPWSPPROC_TABLE);
+
+static void
+load_library_of_registered_path_calls_dll_main_attach_once(void **state) {
+  (void)state;
+  HMODULE m = LoadLibraryW(w(REG_DLL_PATH));
+  assert_non_null(m);
+  assert_int_equal(seen.attach, 1);
+  assert_ptr_equal(LoadLibraryW(w(REG_DLL_PATH)), m);
+  assert_ptr_equal(LoadLibraryW(expanded(REG_DLL_PATH)), m);
+  assert_int_equal(seen.attach, 1);
+  assert_int_equal(seen.detach, 0);
+  for (int i = 0; i < 3; i++)
+    assert_true(FreeLibrary(m));
+}
+
+static void free_library_of_last_reference_calls_dll_main_detach(void **state) {
+  (void)state;
+  HMODULE m = LoadLibraryW(w(REG_DLL_PATH));
+  assert_ptr_equal(LoadLibraryW(w(REG_DLL)), m);
+  assert_true(FreeLibrary(m));
+  assert_int_equal(seen.detach, 0);
+  assert_true(FreeLibrary(m));
+  assert_int_equal(seen.detach, 1);
+  assert_int_equal(seen.attach, 1);
+  /* Loading it again attaches again. */
+  m = LoadLibraryW(w(REG_DLL_PATH));
+  assert_non_null(m);
+  assert_int_equal(seen.attach, 2);
+  assert_true(FreeLibrary(m));
+  assert_int_equal(seen.detach, 2);
+}
+
+static void load_library_fails_with_dll_init_failed_when_dll_main_returns_false(
+    void **state) {
+  (void)state;
+  seen.result = FALSE;
+  SetLastError(0);
+  assert_null(LoadLibraryW(w(REG_DLL_PATH)));
+  assert_int_equal(GetLastError(), ERROR_DLL_INIT_FAILED);
+  assert_int_equal(seen.attach, 1);
+  assert_int_equal(seen.detach, 1); /* detached at once, as documented */
+  assert_null(GetModuleHandleW(w(REG_DLL)));
+  seen.result = TRUE;
+  HMODULE m = LoadLibraryW(w(REG_DLL_PATH));
+  assert_non_null(m);
+  assert_int_equal(seen.attach, 2);
+  assert_true(FreeLibrary(m));
+}
+
+static void get_proc_address_finds_registered_wsp_startup(void **state) {
+  (void)state;
+  HMODULE m = LoadLibraryW(w(REG_DLL_PATH));
+  FARPROC p = GetProcAddress(m, "WSPStartup");
+  assert_ptr_equal(p, FN(FARPROC, fake_wsp_startup));
+  startup_fn startup = FN(startup_fn, p);
+  WSPDATA data;
+  memset(&data, 0, sizeof data);
+  WSPUPCALLTABLE upcalls;
+  memset(&upcalls, 0, sizeof upcalls);
+  assert_int_equal(startup(MAKEWORD(2, 2), &data, NULL, upcalls, NULL), 0);
+  assert_int_equal(data.wVersion, MAKEWORD(2, 2));
+  assert_true(FreeLibrary(m));
+}
+
+static void
+get_module_handle_finds_registered_module_only_while_loaded(void **state) {
+  (void)state;
+  SetLastError(0);
+  assert_null(GetModuleHandleW(w(REG_DLL_PATH))); /* registered only */
+  assert_int_equal(GetLastError(), ERROR_MOD_NOT_FOUND);
+  HMODULE m = LoadLibraryW(w(REG_DLL_PATH));
+  assert_ptr_equal(GetModuleHandleW(expanded(REG_DLL_PATH)), m);
+  assert_ptr_equal(GetModuleHandleW(w("D:\\elsewhere\\" REG_DLL ".dll")), m);
+  assert_ptr_equal(GetModuleHandleW(w(REG_DLL ".")), NULL);
+  /* GetModuleHandle counts no reference. */
+  assert_true(FreeLibrary(m));
+  assert_int_equal(seen.detach, 1);
+  assert_null(GetModuleHandleW(w(REG_DLL)));
+}
+
+static void wpu_module_register_fails_with_busy_while_loaded(void **state) {
+  (void)state;
+  HMODULE m = LoadLibraryW(w(REG_DLL_PATH));
+  assert_int_equal(
+      wpu_module_register(w(REG_DLL_PATH), NULL, 0, record_dll_main),
+      ERROR_BUSY);
+  assert_int_equal(wpu_module_unregister(expanded(REG_DLL_PATH)), ERROR_BUSY);
+  assert_true(FreeLibrary(m));
+}
+
+static void registered_module_is_found_by_ansi_names_too(void **state) {
+  (void)state;
+  HMODULE m = LoadLibraryA("C:\\Somewhere\\" REG_DLL ".DLL");
+  assert_non_null(m);
+  assert_int_equal(seen.attach, 1);
+  assert_ptr_equal(GetModuleHandleA(REG_DLL), m);
+  assert_ptr_equal(GetProcAddress(m, "WSPStartup"),
+                   FN(FARPROC, fake_wsp_startup));
+  SetLastError(0);
+  assert_null(GetProcAddress(m, "WSPCleanup"));
+  assert_int_equal(GetLastError(), ERROR_PROC_NOT_FOUND);
+  WCHAR path[512];
+  assert_true(GetModuleFileNameW(m, path, 512) > 0);
+  assert_true(contains_ci(path, REG_DLL ".dll"));
+  assert_true(FreeLibrary(m));
+  assert_int_equal(seen.detach, 1);
+}
 
 static void get_module_handle_of_null_is_the_main_program(void **state) {
   (void)state;
@@ -341,22 +446,6 @@ get_proc_address_by_ordinal_fails_with_proc_not_found(void **state) {
 /* ---- libwpu's registry (Linux) -------------------------------------- */
 
 #ifndef _WIN32
-typedef int(WSPAPI *startup_fn)(WORD, LPWSPDATA, LPWSAPROTOCOL_INFOW,
-                                WSPUPCALLTABLE, LPWSPPROC_TABLE);
-
-static void
-load_library_of_registered_path_calls_dll_main_attach_once(void **state) {
-  (void)state;
-  HMODULE m = LoadLibraryW(w(SYSTEM_DLL_PATH));
-  assert_non_null(m);
-  assert_int_equal(seen.attach, 1);
-  assert_ptr_equal(LoadLibraryW(w(SYSTEM_DLL_PATH)), m);
-  assert_ptr_equal(LoadLibraryW(expanded(SYSTEM_DLL_PATH)), m);
-  assert_int_equal(seen.attach, 1);
-  assert_int_equal(seen.detach, 0);
-  for (int i = 0; i < 3; i++)
-    assert_true(FreeLibrary(m));
-}
 
 static void
 dll_main_receives_the_module_handle_and_null_reserved(void **state) {
@@ -369,55 +458,6 @@ dll_main_receives_the_module_handle_and_null_reserved(void **state) {
   assert_true(GetModuleFileNameW((HMODULE)seen.hinst, path, 512) > 0);
   assert_true(FreeLibrary(m));
   assert_null(seen.detach_reserved); /* a FreeLibrary, not process exit */
-}
-
-static void free_library_of_last_reference_calls_dll_main_detach(void **state) {
-  (void)state;
-  HMODULE m = LoadLibraryW(w(SYSTEM_DLL_PATH));
-  assert_ptr_equal(LoadLibraryW(w(SYSTEM_DLL)), m);
-  assert_true(FreeLibrary(m));
-  assert_int_equal(seen.detach, 0);
-  assert_true(FreeLibrary(m));
-  assert_int_equal(seen.detach, 1);
-  assert_int_equal(seen.attach, 1);
-  /* Loading it again attaches again. */
-  m = LoadLibraryW(w(SYSTEM_DLL_PATH));
-  assert_non_null(m);
-  assert_int_equal(seen.attach, 2);
-  assert_true(FreeLibrary(m));
-  assert_int_equal(seen.detach, 2);
-}
-
-static void load_library_fails_with_dll_init_failed_when_dll_main_returns_false(
-    void **state) {
-  (void)state;
-  seen.result = FALSE;
-  SetLastError(0);
-  assert_null(LoadLibraryW(w(SYSTEM_DLL_PATH)));
-  assert_int_equal(GetLastError(), ERROR_DLL_INIT_FAILED);
-  assert_int_equal(seen.attach, 1);
-  assert_int_equal(seen.detach, 1); /* detached at once, as documented */
-  assert_null(GetModuleHandleW(w(SYSTEM_DLL)));
-  seen.result = TRUE;
-  HMODULE m = LoadLibraryW(w(SYSTEM_DLL_PATH));
-  assert_non_null(m);
-  assert_int_equal(seen.attach, 2);
-  assert_true(FreeLibrary(m));
-}
-
-static void get_proc_address_finds_registered_wsp_startup(void **state) {
-  (void)state;
-  HMODULE m = LoadLibraryW(w(SYSTEM_DLL_PATH));
-  FARPROC p = GetProcAddress(m, "WSPStartup");
-  assert_ptr_equal(p, FN(FARPROC, fake_wsp_startup));
-  startup_fn startup = FN(startup_fn, p);
-  WSPDATA data;
-  memset(&data, 0, sizeof data);
-  WSPUPCALLTABLE upcalls;
-  memset(&upcalls, 0, sizeof upcalls);
-  assert_int_equal(startup(MAKEWORD(2, 2), &data, NULL, upcalls, NULL), 0);
-  assert_int_equal(data.wVersion, MAKEWORD(2, 2));
-  assert_true(FreeLibrary(m));
 }
 
 static void
@@ -448,22 +488,6 @@ free_library_of_freed_module_fails_with_mod_not_found(void **state) {
   SetLastError(0);
   assert_false(FreeLibrary((HMODULE)&seen));
   assert_int_equal(GetLastError(), ERROR_MOD_NOT_FOUND);
-}
-
-static void
-get_module_handle_finds_registered_module_only_while_loaded(void **state) {
-  (void)state;
-  SetLastError(0);
-  assert_null(GetModuleHandleW(w(SYSTEM_DLL_PATH))); /* registered only */
-  assert_int_equal(GetLastError(), ERROR_MOD_NOT_FOUND);
-  HMODULE m = LoadLibraryW(w(SYSTEM_DLL_PATH));
-  assert_ptr_equal(GetModuleHandleW(expanded(SYSTEM_DLL_PATH)), m);
-  assert_ptr_equal(GetModuleHandleW(w("D:\\elsewhere\\" SYSTEM_DLL ".dll")), m);
-  assert_ptr_equal(GetModuleHandleW(w(SYSTEM_DLL ".")), NULL);
-  /* GetModuleHandle counts no reference. */
-  assert_true(FreeLibrary(m));
-  assert_int_equal(seen.detach, 1);
-  assert_null(GetModuleHandleW(w(SYSTEM_DLL)));
 }
 
 static void
@@ -630,17 +654,6 @@ static void load_library_from_many_threads_attaches_once(void **state) {
   assert_int_equal(seen.detach, 1);
 }
 
-static void wpu_module_register_fails_with_busy_while_loaded(void **state) {
-  (void)state;
-  HMODULE m = LoadLibraryW(w(SYSTEM_DLL_PATH));
-  assert_int_equal(
-      wpu_module_register(w(SYSTEM_DLL_PATH), NULL, 0, record_dll_main),
-      ERROR_BUSY);
-  assert_int_equal(wpu_module_unregister(expanded(SYSTEM_DLL_PATH)),
-                   ERROR_BUSY);
-  assert_true(FreeLibrary(m));
-}
-
 static void wpu_module_register_rejects_bad_arguments(void **state) {
   (void)state;
   assert_int_equal(wpu_module_register(NULL, NULL, 0, NULL),
@@ -799,15 +812,17 @@ int main(void) {
       T(load_library_expands_system_root_and_matches_by_file_name),
       T(get_proc_address_of_unknown_name_fails_with_proc_not_found),
       T(get_proc_address_by_ordinal_fails_with_proc_not_found),
-#ifndef _WIN32
       T(load_library_of_registered_path_calls_dll_main_attach_once),
-      T(dll_main_receives_the_module_handle_and_null_reserved),
       T(free_library_of_last_reference_calls_dll_main_detach),
       T(load_library_fails_with_dll_init_failed_when_dll_main_returns_false),
       T(get_proc_address_finds_registered_wsp_startup),
+      T(get_module_handle_finds_registered_module_only_while_loaded),
+      T(wpu_module_register_fails_with_busy_while_loaded),
+      T(registered_module_is_found_by_ansi_names_too),
+#ifndef _WIN32
+      T(dll_main_receives_the_module_handle_and_null_reserved),
       T(get_proc_address_of_freed_module_fails_with_mod_not_found),
       T(free_library_of_freed_module_fails_with_mod_not_found),
-      T(get_module_handle_finds_registered_module_only_while_loaded),
       T(get_module_file_name_of_registered_module_is_its_expanded_path),
       T(load_library_appends_dll_only_to_names_without_extension),
       T(load_library_ex_with_file_handle_fails_with_invalid_parameter),
@@ -816,7 +831,6 @@ int main(void) {
       T(load_library_ex_dont_resolve_dll_references_skips_dll_main),
       T(dll_main_may_load_and_free_another_module),
       T(load_library_from_many_threads_attaches_once),
-      T(wpu_module_register_fails_with_busy_while_loaded),
       T(wpu_module_register_rejects_bad_arguments),
       T(wpu_module_register_replaces_exports_of_unloaded_module),
       T(load_library_of_shared_object_calls_dll_main_and_finds_wsp_startup),
