@@ -56,14 +56,20 @@ typedef struct counting_lsp_stats {
  * ws2_32 once per catalog entry of the LSP, with that entry's
  * WSAPROTOCOL_INFOW (a protocol chain whose first entry is the LSP), or by
  * an LSP above with its own chain. Returns 0, WSAVERNOTSUPPORTED (below
- * 2.2), WSAEFAULT (NULL pointer), WSAEINVAL (the chain does not contain
+ * 2.0), WSAEFAULT (NULL pointer), WSAEINVAL (the chain does not contain
  * this LSP or names no next layer), WSAEPROVIDERFAILEDINIT (the next layer
- * cannot be found, loaded or started), WSAENOBUFS (out of memory). Every
+ * cannot be found, loaded or started), WSAEINVALIDPROCTABLE (the next
+ * layer's table has a NULL entry), WSAENOBUFS (out of memory). Every
  * successful call needs one WSPCleanup. */
 int WSPAPI CountingWSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
                               LPWSAPROTOCOL_INFOW lpProtocolInfo,
                               WSPUPCALLTABLE UpcallTable,
                               LPWSPPROC_TABLE lpProcTable);
+
+/* Writes COUNTING_LSP_GUID to *lpGuid (nothing when NULL). The DLL exports
+ * it as GetLspGuid: installers load the DLL and ask it for the GUID of the
+ * dummy entry to install, as Microsoft's instlsp does. */
+void WSPAPI CountingGetLspGuid(LPGUID lpGuid);
 
 #ifdef __cplusplus
 }

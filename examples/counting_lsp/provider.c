@@ -306,3 +306,8 @@ int WSPAPI CountingWSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
   guard_leave();
   return rc;
 }
+
+void WSPAPI CountingGetLspGuid(LPGUID lpGuid) {
+  if (lpGuid != NULL)
+    *lpGuid = COUNTING_LSP_GUID;
+}
