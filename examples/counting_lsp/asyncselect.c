@@ -109,16 +109,17 @@ static HWND relay_window(void) {
 void lsp_async_stop(void) {
   EnterCriticalSection(&g.lock);
   HWND w = relay;
+  HANDLE t = thread, r = ready;
+  thread = ready = NULL;
+  relay = NULL;
   LeaveCriticalSection(&g.lock);
-  if (thread == NULL)
+  if (t == NULL)
     return;
   if (w != NULL)
     PostMessageW(w, WM_CLOSE, 0, 0); /* destroyed by its own thread */
-  WaitForSingleObject(thread, INFINITE);
-  CloseHandle(thread);
-  CloseHandle(ready);
-  thread = ready = NULL;
-  relay = NULL;
+  WaitForSingleObject(t, INFINITE);
+  CloseHandle(t);
+  CloseHandle(r);
 }
 
 void lsp_async_accepting(BOOL begin) {

@@ -23,6 +23,14 @@
 
 #include "counting_lsp.h"
 
+/* The conformance suite of fake_ws2 (where it exists), run over the LSP. */
+#if defined(__has_include)
+#if __has_include(<fws2/conformance.h>)
+#include <fws2/conformance.h>
+#define HAVE_CONFORMANCE 1
+#endif
+#endif
+
 #define WAIT_MS 20000
 
 static const WCHAR lsp_path[] = L"%SystemRoot%\\system32\\counting_lsp.dll";
@@ -73,6 +81,17 @@ static int setup_base_only(void **state) {
   install_base();
   return 0;
 }
+
+#ifdef HAVE_CONFORMANCE
+/* The LSP installed; the checks call WSAStartup themselves. */
+static int setup_installed(void **state) {
+  if (fws2_world_setup(state) != 0)
+    return -1;
+  install_base();
+  install_counting_over(base_ids);
+  return 0;
+}
+#endif
 
 static int teardown(void **state) {
   while (WSACleanup() == 0)
@@ -803,6 +822,9 @@ int main(void) {
       T(select_reports_the_layers_handles),
       cmocka_unit_test_setup_teardown(stacks_over_another_lsp, setup_base_only,
                                       teardown),
+#ifdef HAVE_CONFORMANCE
+      FWS2_CONFORMANCE_TESTS(setup_installed, teardown),
+#endif
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
