@@ -436,9 +436,11 @@ static int WSPAPI lsp_WSPSelect(int nfds, fd_set *readfds, fd_set *writefds,
     rc = SOCKET_ERROR;
   }
   if (rc == 0)
-    rc = p->procs.lpWSPSelect(nfds, readfds ? &lower[0] : NULL,
-                              writefds ? &lower[1] : NULL,
-                              exceptfds ? &lower[2] : NULL, timeout, lpErrno);
+    /* (void *): mingw-w64 declares the timeout `const PTIMEVAL`, the SDK
+     * `const struct timeval *`; this suits both. */
+    rc = p->procs.lpWSPSelect(
+        nfds, readfds ? &lower[0] : NULL, writefds ? &lower[1] : NULL,
+        exceptfds ? &lower[2] : NULL, (void *)timeout, lpErrno);
   for (int k = 0; k < 3; k++) {
     if (rc != SOCKET_ERROR && sets[k] != NULL) {
       u_int n = 0;
@@ -504,7 +506,7 @@ const WSPPROC_TABLE lsp_proc_table = {
     lsp_WSPRecv,
     lsp_WSPRecvDisconnect,
     lsp_WSPRecvFrom,
-    lsp_WSPSelect,
+    (LPWSPSELECT)lsp_WSPSelect, /* the timeout's const differs, as above */
     lsp_WSPSend,
     lsp_WSPSendDisconnect,
     lsp_WSPSendTo,
