@@ -15,6 +15,7 @@
  * Winsock 2 removed the hook for applications that negotiate version 2.0 or
  * later; the front applies that rule, these functions do not.
  */
+#include "hooks_impl.h"
 #include "blocking.h"
 #include "world_impl.h"
 
@@ -40,9 +41,22 @@ static BOOL CALLBACK blocking_callback(DWORD_PTR dwContext) {
   return TRUE;
 }
 
+static int query_blocking_callback(DWORD dwCatalogEntryId,
+                                   LPBLOCKINGCALLBACK *lplpfnCallback,
+                                   PDWORD_PTR lpdwContext, LPINT lpErrno);
+
 int WSPAPI WPUQueryBlockingCallback(DWORD dwCatalogEntryId,
                                     LPBLOCKINGCALLBACK *lplpfnCallback,
                                     PDWORD_PTR lpdwContext, LPINT lpErrno) {
+  WPU_HOOKED(int, SOCKET_ERROR, WPU_HOOK_UPCALL, "WPUQueryBlockingCallback",
+             dwCatalogEntryId, 0, NULL, lpErrno,
+             query_blocking_callback(dwCatalogEntryId, lplpfnCallback,
+                                     lpdwContext, lpErrno));
+}
+
+static int query_blocking_callback(DWORD dwCatalogEntryId,
+                                   LPBLOCKINGCALLBACK *lplpfnCallback,
+                                   PDWORD_PTR lpdwContext, LPINT lpErrno) {
   wpu_world *w = wpu__enter(lpErrno);
   if (w == NULL)
     return SOCKET_ERROR;

@@ -44,6 +44,7 @@
 
 #include <platform.h>
 
+#include "hooks_impl.h"
 #include "blocking.h"
 #include "catalog.h"
 #include "world_impl.h"
@@ -881,8 +882,19 @@ int WSPAPI WSCGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
   return 0;
 }
 
+static int get_provider_path(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
+                             LPINT lpProviderDllPathLen, LPINT lpErrno);
+
 int WSPAPI WPUGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
                               LPINT lpProviderDllPathLen, LPINT lpErrno) {
+  WPU_HOOKED(int, SOCKET_ERROR, WPU_HOOK_UPCALL, "WPUGetProviderPath", 0, 0,
+             NULL, lpErrno,
+             get_provider_path(lpProviderId, lpszProviderDllPath,
+                               lpProviderDllPathLen, lpErrno));
+}
+
+static int get_provider_path(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
+                             LPINT lpProviderDllPathLen, LPINT lpErrno) {
   if (lpErrno != NULL && wpu__world() == NULL) {
     *lpErrno = WSANOTINITIALISED;
     return SOCKET_ERROR;

@@ -2,6 +2,7 @@
  * association of socket handles. */
 #include <stdlib.h>
 
+#include "hooks_impl.h"
 #include "overlapped.h"
 #include "world_impl.h"
 
@@ -31,7 +32,7 @@ static wpu_sockx *sockx(wpu_slot *slot) {
   wpu_sockx *x = atomic_load_explicit(&slot->object, memory_order_acquire);
   if (x != NULL)
     return x;
-  x = calloc(1, sizeof *x);
+  x = wpu__hook_alloc("socket record", sizeof *x) ? NULL : calloc(1, sizeof *x);
   if (x == NULL)
     return NULL;
   if (wpu_handles_set_object(slot, x) != 0) {
@@ -77,7 +78,9 @@ DWORD wpu__socket_associate(SOCKET s, HANDLE port, ULONG_PTR key) {
     return ERROR_INVALID_PARAMETER;
   DWORD err = 0;
   wpu_sockx *x = sockx(slot);
-  wpu_assoc *a = x == NULL ? NULL : malloc(sizeof *a);
+  wpu_assoc *a = x == NULL || wpu__hook_alloc("port association", sizeof *a)
+                     ? NULL
+                     : malloc(sizeof *a);
   if (a == NULL) {
     err = ERROR_NOT_ENOUGH_MEMORY;
   } else if ((a->port = wpu__port_from_handle(port)) == NULL) {
@@ -143,17 +146,51 @@ static int complete(SOCKET s, unsigned kinds, LPWSAOVERLAPPED lpOverlapped,
   return rc;
 }
 
+/* complete() as the hooks see it: reported as a completion (error and
+ * bytes in arg), which they may defer (reported done, performed later by
+ * calling again) or fail. */
+static int hooked_complete(const char *name, SOCKET s, unsigned kinds,
+                           LPWSAOVERLAPPED ov, DWORD dwError,
+                           DWORD cbTransferred, LPINT lpErrno, int bad) {
+  wpu_hook_call c = {0};
+  c.kind = WPU_HOOK_COMPLETION;
+  c.name = name;
+  c.socket = s;
+  c.overlapped = ov;
+  c.arg[0] = dwError;
+  c.arg[1] = cbTransferred;
+  int f = wpu_hook_enter(&c);
+  int rc;
+  if (f == WPU_HOOK_DEFER) {
+    rc = 0;
+  } else if (f != 0) {
+    wpu__hook_fail(lpErrno, f);
+    rc = SOCKET_ERROR;
+  } else {
+    rc = complete(s, kinds, ov, dwError, cbTransferred, lpErrno, bad);
+  }
+  if (c.live) {
+    c.result = rc;
+    c.failed = rc == SOCKET_ERROR;
+    c.error = c.failed && lpErrno != NULL ? *lpErrno : 0;
+    wpu_hook_exit(&c);
+  }
+  return rc;
+}
+
 int WSPAPI WPUCompleteOverlappedRequest(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
                                         DWORD dwError, DWORD cbTransferred,
                                         LPINT lpErrno) {
   /* Only WPUCreateSocketHandle handles: WSAEINVAL for anything else. */
-  return complete(s, WPU_KIND_BIT(WPU_KIND_SOCKET), lpOverlapped, dwError,
-                  cbTransferred, lpErrno, WSAEINVAL);
+  return hooked_complete("WPUCompleteOverlappedRequest", s,
+                         WPU_KIND_BIT(WPU_KIND_SOCKET), lpOverlapped, dwError,
+                         cbTransferred, lpErrno, WSAEINVAL);
 }
 
 int wpu_ifs_complete_overlapped(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
                                 DWORD dwError, DWORD cbTransferred,
                                 LPINT lpErrno) {
-  return complete(s, WPU_KIND_BIT(WPU_KIND_IFS_SOCKET), lpOverlapped, dwError,
-                  cbTransferred, lpErrno, WSAENOTSOCK);
+  return hooked_complete("IFS completion", s, WPU_KIND_BIT(WPU_KIND_IFS_SOCKET),
+                         lpOverlapped, dwError, cbTransferred, lpErrno,
+                         WSAENOTSOCK);
 }

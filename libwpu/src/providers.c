@@ -8,6 +8,7 @@
 
 #include <platform.h>
 
+#include "hooks_impl.h"
 #include "providers_impl.h"
 #include "world_impl.h"
 
@@ -198,7 +199,8 @@ int wpu_provider_acquire(DWORD catalog_id, wpu_provider **out) {
     }
     wpu_plat_cond_wait(p->cv, p->mu);
   }
-  wpu_provider *s = calloc(1, sizeof *s);
+  wpu_provider *s =
+      wpu__hook_alloc("provider", sizeof *s) ? NULL : calloc(1, sizeof *s);
   if (s == NULL) {
     wpu_plat_mutex_unlock(p->mu);
     return WSA_NOT_ENOUGH_MEMORY;
@@ -264,7 +266,9 @@ int wpu_providers_cleanup(void) {
   wpu_providers *p =
       w == NULL ? NULL
                 : atomic_load_explicit(&w->providers, memory_order_acquire);
-  return p == NULL ? 0 : retire_all(p);
+  int n = p == NULL ? 0 : retire_all(p);
+  wpu__hook_note("providers cleaned up");
+  return n;
 }
 
 int wpu_providers_started(void) {

@@ -2,6 +2,7 @@
  * friends) and IFS socket handles made on behalf of base providers. */
 #include <wpu/sockets.h>
 
+#include "hooks_impl.h"
 #include "overlapped.h"
 #include "world_impl.h"
 
@@ -53,20 +54,35 @@ static int close_socket(SOCKET s, unsigned kinds, LPINT lpErrno) {
 
 SOCKET WSPAPI WPUCreateSocketHandle(DWORD dwCatalogEntryId, DWORD_PTR dwContext,
                                     LPINT lpErrno) {
-  return create(WPU_KIND_SOCKET, dwCatalogEntryId, dwContext, lpErrno);
+  WPU_HOOKED(SOCKET, INVALID_SOCKET, WPU_HOOK_UPCALL, "WPUCreateSocketHandle",
+             dwCatalogEntryId, 0, NULL, lpErrno,
+             create(WPU_KIND_SOCKET, dwCatalogEntryId, dwContext, lpErrno));
 }
 
 int WSPAPI WPUQuerySocketHandleContext(SOCKET s, PDWORD_PTR lpContext,
                                        LPINT lpErrno) {
-  return get_context(s, KINDS_CREATED, lpContext, lpErrno);
+  WPU_HOOKED(int, SOCKET_ERROR, WPU_HOOK_UPCALL, "WPUQuerySocketHandleContext",
+             0, s, NULL, lpErrno,
+             get_context(s, KINDS_CREATED, lpContext, lpErrno));
 }
 
 int WSPAPI WPUCloseSocketHandle(SOCKET s, LPINT lpErrno) {
-  return close_socket(s, KINDS_CREATED, lpErrno);
+  WPU_HOOKED(int, SOCKET_ERROR, WPU_HOOK_UPCALL, "WPUCloseSocketHandle", 0, s,
+             NULL, lpErrno, close_socket(s, KINDS_CREATED, lpErrno));
 }
+
+static SOCKET modify_ifs(DWORD dwCatalogEntryId, SOCKET ProposedHandle,
+                         LPINT lpErrno);
 
 SOCKET WSPAPI WPUModifyIFSHandle(DWORD dwCatalogEntryId, SOCKET ProposedHandle,
                                  LPINT lpErrno) {
+  WPU_HOOKED(SOCKET, INVALID_SOCKET, WPU_HOOK_UPCALL, "WPUModifyIFSHandle",
+             dwCatalogEntryId, ProposedHandle, NULL, lpErrno,
+             modify_ifs(dwCatalogEntryId, ProposedHandle, lpErrno));
+}
+
+static SOCKET modify_ifs(DWORD dwCatalogEntryId, SOCKET ProposedHandle,
+                         LPINT lpErrno) {
   wpu_world *w = wpu__enter(lpErrno);
   if (w == NULL)
     return INVALID_SOCKET;

@@ -7,9 +7,10 @@
  *
  * WPUGetProviderPath, which reads the catalog, is in catalog.c.
  */
+#include "hooks_impl.h"
 #include "world_impl.h"
 
-int WSPAPI WPUFDIsSet(SOCKET s, fd_set *fdset) {
+static int fd_is_set(SOCKET s, fd_set *fdset) {
   if (fdset == NULL)
     return 0;
   /* fd_count is trusted as the caller's own FD_SETSIZE may be larger than
@@ -18,6 +19,11 @@ int WSPAPI WPUFDIsSet(SOCKET s, fd_set *fdset) {
     if (fdset->fd_array[i] == s)
       return 1;
   return 0;
+}
+
+int WSPAPI WPUFDIsSet(SOCKET s, fd_set *fdset) {
+  WPU_HOOKED(int, -1, WPU_HOOK_UPCALL, "WPUFDIsSet", 0, s, NULL, NULL,
+             fd_is_set(s, fdset));
 }
 
 #ifndef _WIN32
@@ -29,7 +35,7 @@ int WSAAPI __WSAFDIsSet(SOCKET s, fd_set *set) {
 
 /* The event upcalls are kernel32's manual-reset events (on Linux the
  * emulated ones, on Windows the real ones). */
-WSAEVENT WSPAPI WPUCreateEvent(LPINT lpErrno) {
+static WSAEVENT create_event(LPINT lpErrno) {
   if (wpu__enter(lpErrno) == NULL)
     return WSA_INVALID_EVENT;
   HANDLE h = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -52,21 +58,29 @@ static BOOL event_op(event_fn fn, WSAEVENT hEvent, LPINT lpErrno) {
   return TRUE;
 }
 
+WSAEVENT WSPAPI WPUCreateEvent(LPINT lpErrno) {
+  WPU_HOOKED(WSAEVENT, WSA_INVALID_EVENT, WPU_HOOK_UPCALL, "WPUCreateEvent", 0,
+             0, NULL, lpErrno, create_event(lpErrno));
+}
+
 BOOL WSPAPI WPUCloseEvent(WSAEVENT hEvent, LPINT lpErrno) {
-  return event_op(CloseHandle, hEvent, lpErrno);
+  WPU_HOOKED(BOOL, FALSE, WPU_HOOK_UPCALL, "WPUCloseEvent", 0, 0, NULL, lpErrno,
+             event_op(CloseHandle, hEvent, lpErrno));
 }
 
 BOOL WSPAPI WPUSetEvent(WSAEVENT hEvent, LPINT lpErrno) {
-  return event_op(SetEvent, hEvent, lpErrno);
+  WPU_HOOKED(BOOL, FALSE, WPU_HOOK_UPCALL, "WPUSetEvent", 0, 0, NULL, lpErrno,
+             event_op(SetEvent, hEvent, lpErrno));
 }
 
 BOOL WSPAPI WPUResetEvent(WSAEVENT hEvent, LPINT lpErrno) {
-  return event_op(ResetEvent, hEvent, lpErrno);
+  WPU_HOOKED(BOOL, FALSE, WPU_HOOK_UPCALL, "WPUResetEvent", 0, 0, NULL, lpErrno,
+             event_op(ResetEvent, hEvent, lpErrno));
 }
 
 /* A WSATHREADID names a thread by a handle of its own (ThreadHandle);
  * Reserved carries the thread id. */
-int WSPAPI WPUOpenCurrentThread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
+static int open_current_thread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
   if (wpu__enter(lpErrno) == NULL)
     return SOCKET_ERROR;
   if (lpThreadId == NULL) {
@@ -85,7 +99,12 @@ int WSPAPI WPUOpenCurrentThread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
   return 0;
 }
 
-int WSPAPI WPUCloseThread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
+int WSPAPI WPUOpenCurrentThread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
+  WPU_HOOKED(int, SOCKET_ERROR, WPU_HOOK_UPCALL, "WPUOpenCurrentThread", 0, 0,
+             NULL, lpErrno, open_current_thread(lpThreadId, lpErrno));
+}
+
+static int close_thread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
   if (wpu__enter(lpErrno) == NULL)
     return SOCKET_ERROR;
   if (lpThreadId == NULL || lpThreadId->ThreadHandle == NULL ||
@@ -97,8 +116,13 @@ int WSPAPI WPUCloseThread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
   return 0;
 }
 
-int WSPAPI WPUQueueApc(LPWSATHREADID lpThreadId, LPWSAUSERAPC lpfnUserApc,
-                       DWORD_PTR dwContext, LPINT lpErrno) {
+int WSPAPI WPUCloseThread(LPWSATHREADID lpThreadId, LPINT lpErrno) {
+  WPU_HOOKED(int, SOCKET_ERROR, WPU_HOOK_UPCALL, "WPUCloseThread", 0, 0, NULL,
+             lpErrno, close_thread(lpThreadId, lpErrno));
+}
+
+static int queue_apc(LPWSATHREADID lpThreadId, LPWSAUSERAPC lpfnUserApc,
+                     DWORD_PTR dwContext, LPINT lpErrno) {
   if (wpu__enter(lpErrno) == NULL)
     return SOCKET_ERROR;
   /* LPWSAUSERAPC and PAPCFUNC have the same signature. */
@@ -111,10 +135,17 @@ int WSPAPI WPUQueueApc(LPWSATHREADID lpThreadId, LPWSAUSERAPC lpfnUserApc,
   return 0;
 }
 
+int WSPAPI WPUQueueApc(LPWSATHREADID lpThreadId, LPWSAUSERAPC lpfnUserApc,
+                       DWORD_PTR dwContext, LPINT lpErrno) {
+  WPU_HOOKED(int, SOCKET_ERROR, WPU_HOOK_UPCALL, "WPUQueueApc", 0, 0, NULL,
+             lpErrno, queue_apc(lpThreadId, lpfnUserApc, dwContext, lpErrno));
+}
+
 /* Messages go to the window's queue (on Linux the emulated user32, on
- * Windows the real one). */
+ * Windows the real one). A fault's error becomes the last error. */
 BOOL WSPAPI WPUPostMessage(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam) {
-  return PostMessageW(hWnd, Msg, wParam, lParam);
+  WPU_HOOKED(BOOL, FALSE, WPU_HOOK_UPCALL, "WPUPostMessage", 0, wParam, NULL,
+             NULL, PostMessageW(hWnd, Msg, wParam, lParam));
 }
 
 WSPUPCALLTABLE wpu_upcall_table(void) {

@@ -2,9 +2,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <platform.h>
 
+#include "hooks_impl.h"
 #include "providers_impl.h"
 #include "world_impl.h"
 #ifndef _WIN32
@@ -42,6 +44,20 @@ void wpu__report(wpu_world *w, const char *fmt, ...) {
 }
 
 static size_t open_handles(wpu_world *w);
+
+/* The handle table's memory: the world's allocator, unless the hooks make
+ * the allocation fail (user is the world). */
+static void *table_malloc(size_t size, void *user) {
+  wpu_world *w = user;
+  if (wpu__hook_alloc("handle table", size) != 0)
+    return NULL;
+  return w->alloc.malloc(size, w->alloc.user);
+}
+
+static void table_free(void *ptr, void *user) {
+  wpu_world *w = user;
+  w->alloc.free(ptr, w->alloc.user);
+}
 
 static void release_slot(wpu_kind kind, void *object, uintptr_t context) {
   (void)context;
@@ -139,6 +155,11 @@ static int create_world(const wpu_world_options *options, int implicit,
   atomic_init(&w->providers, NULL);
   w->attachments = NULL;
   w->catalog = NULL;
+  memset(&w->hooks, 0, sizeof w->hooks);
+  atomic_init(&w->has_hooks, 0);
+  w->table_alloc.malloc = table_malloc;
+  w->table_alloc.free = table_free;
+  w->table_alloc.user = w;
   w->attach_mu = wpu_plat_mutex_new();
   if (w->attach_mu == NULL) {
     alloc->free(w, alloc->user);
@@ -146,7 +167,8 @@ static int create_world(const wpu_world_options *options, int implicit,
   }
   static _Atomic uint64_t serials;
   w->serial = atomic_fetch_add(&serials, 1) + 1;
-  wpu_handles_init(&w->handles, options->max_handles, &w->alloc, release_slot);
+  wpu_handles_init(&w->handles, options->max_handles, &w->table_alloc,
+                   release_slot);
   wpu_world *expected = NULL;
   while (!atomic_compare_exchange_strong(&wpu__current_world, &expected, w)) {
     /* expected is the current world now (never NULL here). */
@@ -305,4 +327,26 @@ void *wpu_world_attachment(wpu_world *w, const void *key) {
     }
   wpu_plat_mutex_unlock(w->attach_mu);
   return value;
+}
+
+typedef struct foreach_arg {
+  void (*fn)(uintptr_t, const char *, DWORD, uintptr_t, void *);
+  void *user;
+} foreach_arg;
+
+static void foreach_one(uintptr_t h, const wpu_handle_view *v, void *arg) {
+  foreach_arg *a = arg;
+  if (!is_internal(v))
+    a->fn(h, kind_name(v->kind), v->catalog_id, v->context, a->user);
+}
+
+void wpu_world_foreach_handle(wpu_world *w,
+                              void (*fn)(uintptr_t handle, const char *kind,
+                                         DWORD catalog_id, uintptr_t context,
+                                         void *user),
+                              void *user) {
+  if (w == NULL || fn == NULL)
+    return;
+  foreach_arg a = {fn, user};
+  wpu_handles_foreach_live(&w->handles, foreach_one, &a);
 }

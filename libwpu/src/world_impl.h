@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 
 #include <winsock2.h>
+#include <wpu/hooks.h>
 #include <wpu/world.h>
 
 #include "handles.h"
@@ -12,6 +13,7 @@
 struct wpu_world {
   wpu_handle_table handles;
   wpu_allocator alloc;
+  wpu_allocator table_alloc; /* the handle table's: alloc, hooked */
   wpu_report_cb report;
   void *report_user;
   wpu_debug_output_cb debug_output; /* NULL: stderr */
@@ -24,6 +26,8 @@ struct wpu_world {
   struct wpu_catalog *catalog;    /* made on first use (catalog.c) */
   struct wpu_world *retired_next; /* see world.c */
   int implicit; /* made by wpu__world_implicit, replaced by the next create */
+  wpu_hooks hooks; /* hooks.c: valid while has_hooks */
+  _Atomic int has_hooks;
 };
 
 /* Makes (or returns) the default world kernel32 and the front use when no

@@ -18,8 +18,19 @@ typedef const PTIMEVAL select_timeout;
 typedef const struct timeval *select_timeout;
 #endif
 
+static int select_sets(int nfds, fd_set *readfds, fd_set *writefds,
+                       fd_set *exceptfds, select_timeout timeout);
+
 int WSAAPI select(int nfds, fd_set *readfds, fd_set *writefds,
                   fd_set *exceptfds, select_timeout timeout) {
+  FWS2_CALL(0);
+  int rc = select_sets(nfds, readfds, writefds, exceptfds, timeout);
+  fws2__called(&fh_, rc, rc == SOCKET_ERROR);
+  return rc;
+}
+
+static int select_sets(int nfds, fd_set *readfds, fd_set *writefds,
+                       fd_set *exceptfds, select_timeout timeout) {
   if (!fws2__front_started())
     return SOCKET_ERROR;
   SOCKET first = INVALID_SOCKET;

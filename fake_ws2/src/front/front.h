@@ -16,6 +16,7 @@
  * sets WSANOTINITIALISED as the last error when not. */
 int fws2__front_started(void);
 
+#include <wpu/hooks.h>
 #include <wpu/providers.h>
 
 /* The provider of socket s's catalog entry, with a reference the caller
@@ -32,18 +33,44 @@ static inline int fws2__result(int rc, int err) {
   return rc;
 }
 
+/* The report of a front call to the world's hooks (wpu/hooks.h: the
+ * trace and the checker see application calls through it): FWS2_CALL at
+ * the entry names the call (__func__) and its socket; fws2__called at the
+ * return gives the result and whether it failed (the last error then
+ * holds the error). */
+#define FWS2_CALL(s)                                                           \
+  wpu_hook_call fh_ = {0};                                                     \
+  fh_.kind = WPU_HOOK_FRONT;                                                   \
+  fh_.name = __func__;                                                         \
+  fh_.socket = (SOCKET)(s);                                                    \
+  wpu_hook_enter(&fh_)
+
+static inline void fws2__called(wpu_hook_call *c, intptr_t result, int failed) {
+  if (!c->live)
+    return;
+  c->result = result;
+  c->failed = failed;
+  c->error = failed ? WSAGetLastError() : 0;
+  wpu_hook_exit(c);
+}
+
 /* The body of a front function that forwards to the WSP function fn of
  * socket s's provider: fn(s, args..., &err), the last error set from err
  * on failure. */
 #define FWS2_FORWARD(s, fn, ...)                                               \
   do {                                                                         \
+    FWS2_CALL(s);                                                              \
     wpu_provider *pv_ = fws2__provider(s);                                     \
-    if (pv_ == NULL)                                                           \
+    if (pv_ == NULL) {                                                         \
+      fws2__called(&fh_, SOCKET_ERROR, 1);                                     \
       return SOCKET_ERROR;                                                     \
+    }                                                                          \
     int err_ = 0;                                                              \
     int rc_ = wpu_provider_procs(pv_)->fn(s, __VA_ARGS__, &err_);              \
     wpu_provider_release(pv_);                                                 \
-    return fws2__result(rc_, err_);                                            \
+    rc_ = fws2__result(rc_, err_);                                             \
+    fws2__called(&fh_, rc_, rc_ == SOCKET_ERROR);                              \
+    return rc_;                                                                \
   } while (0)
 
 /* Counts ReadFile/WriteFile calls on WPUCreateSocketHandle handles that

@@ -62,7 +62,7 @@ int WSAAPI WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
                wpu_thread_id_current());
 }
 
-int WSAAPI send(SOCKET s, const char *buf, int len, int flags) {
+static int send_body(SOCKET s, const char *buf, int len, int flags) {
   WSABUF b = {(ULONG)len, (char *)buf};
   DWORD sent = 0;
   if (len < 0) {
@@ -74,8 +74,15 @@ int WSAAPI send(SOCKET s, const char *buf, int len, int flags) {
   return (int)sent;
 }
 
-int WSAAPI sendto(SOCKET s, const char *buf, int len, int flags,
-                  const struct sockaddr *to, int tolen) {
+int WSAAPI send(SOCKET s, const char *buf, int len, int flags) {
+  FWS2_CALL(s);
+  int rc = send_body(s, buf, len, flags);
+  fws2__called(&fh_, rc, rc == SOCKET_ERROR);
+  return rc;
+}
+
+static int sendto_body(SOCKET s, const char *buf, int len, int flags,
+                       const struct sockaddr *to, int tolen) {
   WSABUF b = {(ULONG)len, (char *)buf};
   DWORD sent = 0;
   if (len < 0) {
@@ -87,7 +94,15 @@ int WSAAPI sendto(SOCKET s, const char *buf, int len, int flags,
   return (int)sent;
 }
 
-int WSAAPI recv(SOCKET s, char *buf, int len, int flags) {
+int WSAAPI sendto(SOCKET s, const char *buf, int len, int flags,
+                  const struct sockaddr *to, int tolen) {
+  FWS2_CALL(s);
+  int rc = sendto_body(s, buf, len, flags, to, tolen);
+  fws2__called(&fh_, rc, rc == SOCKET_ERROR);
+  return rc;
+}
+
+static int recv_body(SOCKET s, char *buf, int len, int flags) {
   WSABUF b = {(ULONG)len, buf};
   DWORD got = 0, f = (DWORD)flags;
   if (len < 0) {
@@ -99,8 +114,15 @@ int WSAAPI recv(SOCKET s, char *buf, int len, int flags) {
   return (int)got;
 }
 
-int WSAAPI recvfrom(SOCKET s, char *buf, int len, int flags,
-                    struct sockaddr *from, int *fromlen) {
+int WSAAPI recv(SOCKET s, char *buf, int len, int flags) {
+  FWS2_CALL(s);
+  int rc = recv_body(s, buf, len, flags);
+  fws2__called(&fh_, rc, rc == SOCKET_ERROR);
+  return rc;
+}
+
+static int recvfrom_body(SOCKET s, char *buf, int len, int flags,
+                         struct sockaddr *from, int *fromlen) {
   WSABUF b = {(ULONG)len, buf};
   DWORD got = 0, f = (DWORD)flags;
   if (len < 0) {
@@ -112,18 +134,29 @@ int WSAAPI recvfrom(SOCKET s, char *buf, int len, int flags,
   return (int)got;
 }
 
+int WSAAPI recvfrom(SOCKET s, char *buf, int len, int flags,
+                    struct sockaddr *from, int *fromlen) {
+  FWS2_CALL(s);
+  int rc = recvfrom_body(s, buf, len, flags, from, fromlen);
+  fws2__called(&fh_, rc, rc == SOCKET_ERROR);
+  return rc;
+}
+
 BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
                                    LPDWORD lpcbTransfer, BOOL fWait,
                                    LPDWORD lpdwFlags) {
+  FWS2_CALL(s);
   wpu_provider *p = fws2__provider(s);
-  if (p == NULL)
-    return FALSE;
-  int err = 0;
-  BOOL ok = wpu_provider_procs(p)->lpWSPGetOverlappedResult(
-      s, lpOverlapped, lpcbTransfer, fWait, lpdwFlags, &err);
-  wpu_provider_release(p);
-  if (!ok)
-    WSASetLastError(err);
+  BOOL ok = FALSE;
+  if (p != NULL) {
+    int err = 0;
+    ok = wpu_provider_procs(p)->lpWSPGetOverlappedResult(
+        s, lpOverlapped, lpcbTransfer, fWait, lpdwFlags, &err);
+    wpu_provider_release(p);
+    if (!ok)
+      WSASetLastError(err);
+  }
+  fws2__called(&fh_, ok, !ok);
   return ok;
 }
 

@@ -53,9 +53,22 @@ static int pick_entry(int af, int type, int protocol, WSAPROTOCOL_INFOW *out) {
   return WSAEPROTONOSUPPORT;
 }
 
+static SOCKET socket_w(int af, int type, int protocol,
+                       LPWSAPROTOCOL_INFOW lpProtocolInfo, GROUP g,
+                       DWORD dwFlags);
+
 SOCKET WSAAPI WSASocketW(int af, int type, int protocol,
                          LPWSAPROTOCOL_INFOW lpProtocolInfo, GROUP g,
                          DWORD dwFlags) {
+  FWS2_CALL(0);
+  SOCKET s = socket_w(af, type, protocol, lpProtocolInfo, g, dwFlags);
+  fws2__called(&fh_, (intptr_t)s, s == INVALID_SOCKET);
+  return s;
+}
+
+static SOCKET socket_w(int af, int type, int protocol,
+                       LPWSAPROTOCOL_INFOW lpProtocolInfo, GROUP g,
+                       DWORD dwFlags) {
   if (!fws2__front_started())
     return INVALID_SOCKET;
   WSAPROTOCOL_INFOW entry;
@@ -111,17 +124,24 @@ SOCKET WSAAPI WSASocketA(int af, int type, int protocol,
 }
 
 SOCKET WSAAPI socket(int af, int type, int protocol) {
-  return WSASocketW(af, type, protocol, NULL, 0, WSA_FLAG_OVERLAPPED);
+  FWS2_CALL(0);
+  SOCKET s = WSASocketW(af, type, protocol, NULL, 0, WSA_FLAG_OVERLAPPED);
+  fws2__called(&fh_, (intptr_t)s, s == INVALID_SOCKET);
+  return s;
 }
 
 int WSAAPI closesocket(SOCKET s) {
+  FWS2_CALL(s);
   wpu_provider *p = fws2__provider(s);
-  if (p == NULL)
-    return SOCKET_ERROR;
-  int err = 0; /* WSPCloseSocket takes no argument but lpErrno */
-  int rc = wpu_provider_procs(p)->lpWSPCloseSocket(s, &err);
-  wpu_provider_release(p);
-  return fws2__result(rc, err);
+  int rc = SOCKET_ERROR;
+  if (p != NULL) {
+    int err = 0; /* WSPCloseSocket takes no argument but lpErrno */
+    rc = wpu_provider_procs(p)->lpWSPCloseSocket(s, &err);
+    wpu_provider_release(p);
+    rc = fws2__result(rc, err);
+  }
+  fws2__called(&fh_, rc, rc == SOCKET_ERROR);
+  return rc;
 }
 
 int WSAAPI bind(SOCKET s, const struct sockaddr *name, int namelen) {
@@ -135,20 +155,26 @@ int WSAAPI listen(SOCKET s, int backlog) {
 SOCKET WSAAPI WSAAccept(SOCKET s, struct sockaddr *addr, LPINT addrlen,
                         LPCONDITIONPROC lpfnCondition,
                         DWORD_PTR dwCallbackData) {
+  FWS2_CALL(s);
   wpu_provider *p = fws2__provider(s);
-  if (p == NULL)
-    return INVALID_SOCKET;
-  int err = 0;
-  SOCKET a = wpu_provider_procs(p)->lpWSPAccept(s, addr, addrlen, lpfnCondition,
-                                                dwCallbackData, &err);
-  wpu_provider_release(p);
-  if (a == INVALID_SOCKET)
-    WSASetLastError(err);
+  SOCKET a = INVALID_SOCKET;
+  if (p != NULL) {
+    int err = 0;
+    a = wpu_provider_procs(p)->lpWSPAccept(s, addr, addrlen, lpfnCondition,
+                                           dwCallbackData, &err);
+    wpu_provider_release(p);
+    if (a == INVALID_SOCKET)
+      WSASetLastError(err);
+  }
+  fws2__called(&fh_, (intptr_t)a, a == INVALID_SOCKET);
   return a;
 }
 
 SOCKET WSAAPI accept(SOCKET s, struct sockaddr *addr, int *addrlen) {
-  return WSAAccept(s, addr, addrlen, NULL, 0);
+  FWS2_CALL(s);
+  SOCKET a = WSAAccept(s, addr, addrlen, NULL, 0);
+  fws2__called(&fh_, (intptr_t)a, a == INVALID_SOCKET);
+  return a;
 }
 
 int WSAAPI WSAConnect(SOCKET s, const struct sockaddr *name, int namelen,
@@ -159,7 +185,10 @@ int WSAAPI WSAConnect(SOCKET s, const struct sockaddr *name, int namelen,
 }
 
 int WSAAPI connect(SOCKET s, const struct sockaddr *name, int namelen) {
-  return WSAConnect(s, name, namelen, NULL, NULL, NULL, NULL);
+  FWS2_CALL(s);
+  int rc = WSAConnect(s, name, namelen, NULL, NULL, NULL, NULL);
+  fws2__called(&fh_, rc, rc == SOCKET_ERROR);
+  return rc;
 }
 
 int WSAAPI shutdown(SOCKET s, int how) {

@@ -31,6 +31,7 @@
  * any thread at once. */
 #include <string.h>
 
+#include <wpu/hooks.h>
 #include <wpu/modules.h>
 
 #include "../providers_impl.h"
@@ -296,11 +297,15 @@ FARPROC wpu__module_proc(HMODULE m, const char *name) {
   ReleaseSRWLockShared(&lock);
   if (r == NULL) {
     need_real();
-    return real.proc(m, name);
+    proc = real.proc(m, name);
+    WCHAR path[MAX_PATH];
+    if (proc == NULL || real.file_name_w(m, path, MAX_PATH) == 0)
+      path[0] = 0;
+    return wpu_hook_wrap_export(name, proc, path);
   }
   if (proc == NULL)
     SetLastError(ERROR_PROC_NOT_FOUND);
-  return proc;
+  return wpu_hook_wrap_export(name, proc, r->path);
 }
 
 /* FreeLibrary of a registration or a real module. */

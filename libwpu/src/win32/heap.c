@@ -72,6 +72,8 @@
 
 #include "win32.h"
 
+#include "../hooks_impl.h"
+
 #define PAGE_SIZE_BYTES 4096
 /* Largest block or heap size considered at all (512 GiB). */
 #define MAX_REQUEST ((SIZE_T)1 << 39)
@@ -284,6 +286,7 @@ BOOL WINAPI HeapDestroy(HANDLE h) {
 }
 
 LPVOID WINAPI HeapAlloc(HANDLE h, DWORD flags, SIZE_T size) {
+  WPU_KERNEL32_HOOK("HeapAlloc", NULL);
   wpu_heap *hp = heap_lock(h);
   if (hp == NULL)
     return NULL;
@@ -327,6 +330,7 @@ static void *realloc_locked(wpu_heap *hp, DWORD flags, wpu_block *b,
 }
 
 LPVOID WINAPI HeapReAlloc(HANDLE h, DWORD flags, LPVOID mem, SIZE_T size) {
+  WPU_KERNEL32_HOOK("HeapReAlloc", NULL);
   wpu_heap *hp = heap_lock(h);
   if (hp == NULL)
     return NULL;
@@ -391,6 +395,7 @@ static void *fixed_free(void *mem) {
 }
 
 HLOCAL WINAPI LocalAlloc(UINT flags, SIZE_T bytes) {
+  WPU_KERNEL32_HOOK("LocalAlloc", NULL);
   return fixed_alloc(flags, bytes);
 }
 
@@ -399,6 +404,7 @@ HLOCAL WINAPI LocalFree(HLOCAL mem) {
 }
 
 HGLOBAL WINAPI GlobalAlloc(UINT flags, SIZE_T bytes) {
+  WPU_KERNEL32_HOOK("GlobalAlloc", NULL);
   return fixed_alloc(flags, bytes);
 }
 

@@ -113,6 +113,8 @@
 #include <platform.h>
 #include <wpu/modules.h>
 
+#include "../hooks_impl.h"
+
 #ifndef LOAD_LIBRARY_SAFE_CURRENT_DIRS
 #define LOAD_LIBRARY_SAFE_CURRENT_DIRS 0x00002000
 #endif
@@ -509,6 +511,7 @@ static HMODULE load_shared_object(const request *r, DWORD flags) {
 
 HMODULE WINAPI LoadLibraryExW(LPCWSTR lpLibFileName, HANDLE hFile,
                               DWORD dwFlags) {
+  WPU_KERNEL32_HOOK("LoadLibraryExW", NULL);
   if (lpLibFileName == NULL || hFile != NULL ||
       (dwFlags & ~(DWORD)HARMLESS_FLAGS) != 0)
     return fail(ERROR_INVALID_PARAMETER);
@@ -640,6 +643,7 @@ static FARPROC export_locked(const wpu_module *m, const char *name) {
 }
 
 FARPROC WINAPI GetProcAddress(HMODULE hModule, LPCSTR lpProcName) {
+  WPU_KERNEL32_HOOK("GetProcAddress", NULL);
   if (hModule == NULL || hModule == (HMODULE)&main_module)
     return fail(ERROR_PROC_NOT_FOUND);
   wpu_plat_mutex *lock = reg_lock();
@@ -649,11 +653,16 @@ FARPROC WINAPI GetProcAddress(HMODULE hModule, LPCSTR lpProcName) {
   int ordinal = ((uintptr_t)lpProcName >> 16) == 0;
   FARPROC proc = NULL;
   void *so = NULL;
+  WCHAR path[MAX_PATH]; /* for the hooks (wpu/hooks.h) */
+  path[0] = 0;
   if (m != NULL && !ordinal) {
     if (m->registered)
       proc = export_locked(m, lpProcName);
     else
       so = m->so;
+    size_t n = wlen(m->full);
+    if (n < MAX_PATH)
+      memcpy(path, m->full, (n + 1) * sizeof *path);
   }
   wpu_plat_mutex_unlock(lock);
   if (m == NULL)
@@ -677,7 +686,7 @@ FARPROC WINAPI GetProcAddress(HMODULE hModule, LPCSTR lpProcName) {
   }
   if (proc == NULL)
     SetLastError(ERROR_PROC_NOT_FOUND);
-  return proc;
+  return wpu_hook_wrap_export(lpProcName, proc, path);
 }
 
 HMODULE WINAPI GetModuleHandleW(LPCWSTR lpModuleName) {

@@ -24,6 +24,8 @@
 #include "kobject.h"
 #include "../overlapped.h"
 
+#include "../hooks_impl.h"
+
 typedef struct wpu_packet {
   ULONG_PTR key;
   LPOVERLAPPED ov;
@@ -219,6 +221,7 @@ HANDLE WINAPI CreateIoCompletionPort(HANDLE FileHandle,
                                      HANDLE ExistingCompletionPort,
                                      ULONG_PTR CompletionKey,
                                      DWORD NumberOfConcurrentThreads) {
+  WPU_KERNEL32_HOOK("CreateIoCompletionPort", NULL);
   (void)NumberOfConcurrentThreads;
   if (FileHandle == INVALID_HANDLE_VALUE) {
     if (ExistingCompletionPort != NULL) {
@@ -252,6 +255,7 @@ BOOL WINAPI PostQueuedCompletionStatus(HANDLE CompletionPort,
                                        DWORD dwNumberOfBytesTransferred,
                                        ULONG_PTR dwCompletionKey,
                                        LPOVERLAPPED lpOverlapped) {
+  WPU_KERNEL32_HOOK("PostQueuedCompletionStatus", FALSE);
   wpu_kobject *o =
       wpu__kobject_get(CompletionPort, WPU_KIND_BIT(WPU_KIND_PORT));
   if (o == NULL)
@@ -272,6 +276,7 @@ BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort,
                                       PULONG_PTR lpCompletionKey,
                                       LPOVERLAPPED *lpOverlapped,
                                       DWORD dwMilliseconds) {
+  WPU_KERNEL32_HOOK("GetQueuedCompletionStatus", FALSE);
   if (lpNumberOfBytesTransferred == NULL || lpCompletionKey == NULL ||
       lpOverlapped == NULL) {
     SetLastError(ERROR_INVALID_PARAMETER);

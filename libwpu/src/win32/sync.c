@@ -25,6 +25,8 @@
 
 #include "kobject.h"
 
+#include "../hooks_impl.h"
+
 static _Atomic(wpu_plat_mutex *) dispatch_mu;
 
 void wpu__dispatch_lock(void) {
@@ -311,6 +313,7 @@ static HANDLE create_waitable(wpu_kind kind, long signal, long max,
 HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes,
                            BOOL bManualReset, BOOL bInitialState,
                            LPCWSTR lpName) {
+  WPU_KERNEL32_HOOK("CreateEventW", NULL);
   (void)lpEventAttributes;
   return create_waitable(WPU_KIND_EVENT, bInitialState ? 1 : 0, 1,
                          !bManualReset, lpName);
@@ -319,6 +322,7 @@ HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes,
 HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes,
                            BOOL bManualReset, BOOL bInitialState,
                            LPCSTR lpName) {
+  WPU_KERNEL32_HOOK("CreateEventA", NULL);
   (void)lpEventAttributes;
   return create_waitable(WPU_KIND_EVENT, bInitialState ? 1 : 0, 1,
                          !bManualReset, lpName);
@@ -327,6 +331,7 @@ HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes,
 HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
                                LONG lInitialCount, LONG lMaximumCount,
                                LPCWSTR lpName) {
+  WPU_KERNEL32_HOOK("CreateSemaphoreW", NULL);
   (void)lpSemaphoreAttributes;
   if (lMaximumCount <= 0 || lInitialCount < 0 ||
       lInitialCount > lMaximumCount) {
@@ -340,6 +345,7 @@ HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
 HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes,
                                LONG lInitialCount, LONG lMaximumCount,
                                LPCSTR lpName) {
+  WPU_KERNEL32_HOOK("CreateSemaphoreA", NULL);
   (void)lpSemaphoreAttributes;
   if (lMaximumCount <= 0 || lInitialCount < 0 ||
       lInitialCount > lMaximumCount) {

@@ -20,6 +20,8 @@
 
 #include "kobject.h"
 
+#include "../hooks_impl.h"
+
 static _Atomic(wpu_plat_key *) self_key;
 static _Thread_local wpu_thread *self_cache;
 
@@ -141,6 +143,7 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes,
                            LPTHREAD_START_ROUTINE lpStartAddress,
                            LPVOID lpParameter, DWORD dwCreationFlags,
                            LPDWORD lpThreadId) {
+  WPU_KERNEL32_HOOK("CreateThread", NULL);
   (void)lpThreadAttributes;
   (void)dwStackSize;
   if (lpStartAddress == NULL) {
@@ -290,6 +293,7 @@ int wpu__thread_run_apcs(wpu_thread *t) {
 }
 
 DWORD WINAPI QueueUserAPC(PAPCFUNC pfnAPC, HANDLE hThread, ULONG_PTR dwData) {
+  WPU_KERNEL32_HOOK("QueueUserAPC", 0);
   if (pfnAPC == NULL) {
     SetLastError(ERROR_INVALID_PARAMETER);
     return 0;

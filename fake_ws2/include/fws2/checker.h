@@ -1,0 +1,119 @@
+/* fws2/checker.h: the SPI contract checker of the current world.
+ *
+ * Once enabled, every provider call down the chain (seen by interposing on
+ * the proc tables of providers started afterwards: enable it before
+ * WSAStartup or the first socket), every upcall and every completion is
+ * checked against the documented contract. A broken rule is reported with
+ * a message naming the rule, the provider (its trace name and catalog
+ * entry), the handle and the call, followed by the tail of the trace (when
+ * tracing, fws2/trace.h), and recorded in the trace. Rules:
+ *
+ * - FWS2_RULE_ERRNO: a provider call returned SOCKET_ERROR, INVALID_SOCKET
+ *   or FALSE without writing *lpErrno (or wrote 0 there).
+ * - FWS2_RULE_STALE_ERROR: a call succeeded with a non-zero *lpErrno it
+ *   wrote (WSA_IO_PENDING after returning 0, typically): ws2_32 and layers
+ *   above may read it.
+ * - FWS2_RULE_FOREIGN_HANDLE: WSPSocket, WSPAccept or WSPJoinLeaf returned
+ *   a handle that is no live socket of the world, or one that dispatches to
+ *   another catalog entry than the one the provider serves (the entry its
+ *   WSPSocket got, or the listening socket's) — not made by
+ *   WPUCreateSocketHandle, nor registered with WPUModifyIFSHandle, for that
+ *   entry.
+ * - FWS2_RULE_IFS: the entry's dwServiceFlags1 has XP1_IFS_HANDLES but the
+ *   returned handle came from WPUCreateSocketHandle, or the reverse.
+ * - FWS2_RULE_DOUBLE_COMPLETION: an overlapped operation completed twice.
+ * - FWS2_RULE_NEVER_COMPLETED: an overlapped operation a provider accepted
+ *   (returned 0 or WSA_IO_PENDING) was never completed by the time the
+ *   world ended (its socket closed and the providers cleaned up).
+ * - FWS2_RULE_UNKNOWN_OVERLAPPED: WPUCompleteOverlappedRequest on an
+ *   overlapped that the provider owning the socket never received.
+ * - FWS2_RULE_PROC_TABLE: WSPStartup succeeded with a NULL entry in its
+ *   proc table.
+ * - FWS2_RULE_CLEANUP: WSPCleanup called more often than WSPStartup
+ *   succeeded, or, when the world ends, fewer times (a layer that did not
+ *   clean up its next layer).
+ * - FWS2_RULE_LEAK: handles (sockets, events, threads, ports, ...) still
+ *   open after the last WSACleanup (sockets) or when the world ends (any).
+ *
+ * Overlapped operations with a completion routine are completed by the
+ * provider's own APC and are not checked for completion.
+ *
+ * Reporting. By default a violation is printed at once through CMocka and
+ * fails the current test at the next safe point: the return of the
+ * application's current ws2_32 call on the thread that enabled the checker,
+ * or else the fixture's teardown (fws2_world_teardown returns -1). A report
+ * function (fws2_checker_set_report) replaces this, e.g. to capture
+ * violations in a test of the checker itself.
+ *
+ * Thread-safety: all functions may be called from any thread.
+ * Errors are Winsock error codes.
+ */
+#ifndef FWS2_CHECKER_H
+#define FWS2_CHECKER_H
+
+#include <stddef.h>
+#include <winsock2.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum fws2_rule {
+  FWS2_RULE_ERRNO = 0,
+  FWS2_RULE_STALE_ERROR,
+  FWS2_RULE_FOREIGN_HANDLE,
+  FWS2_RULE_IFS,
+  FWS2_RULE_DOUBLE_COMPLETION,
+  FWS2_RULE_NEVER_COMPLETED,
+  FWS2_RULE_UNKNOWN_OVERLAPPED,
+  FWS2_RULE_PROC_TABLE,
+  FWS2_RULE_CLEANUP,
+  FWS2_RULE_LEAK,
+  FWS2_RULE_COUNT
+} fws2_rule;
+
+typedef struct fws2_violation {
+  fws2_rule rule;
+  const char *rule_name; /* "lpErrno-not-set", ... (fws2_rule_name) */
+  const char *provider;  /* trace name and entry, e.g. "bad_lsp (entry
+                            1007)"; "" when none */
+  SOCKET socket;         /* 0 when none */
+  const char *call;      /* "WSPSend", ...; "" when none */
+  const char *message;   /* the full message, trace tail included */
+} fws2_violation;
+
+/* Receives each violation (the pointers are valid during the call only).
+ * Runs on the thread that found it, with no lock held. */
+typedef void (*fws2_checker_report_fn)(const fws2_violation *v, void *user);
+
+/* Enables every rule in the current world (making the default world when
+ * there is none). Returns 0 or WSA_NOT_ENOUGH_MEMORY. */
+int fws2_checker_enable(void);
+
+/* Stops checking rule in the current world, for the reason given (printed
+ * in the trace). Returns 0, or WSAEINVAL (reason NULL or empty, rule out
+ * of range), WSANOTINITIALISED (the checker is not enabled). */
+int fws2_checker_relax(fws2_rule rule, const char *reason);
+
+/* Replaces the report (NULL: the default, described above). */
+void fws2_checker_set_report(fws2_checker_report_fn fn, void *user);
+
+/* Number of violations found in the current world so far. */
+size_t fws2_checker_violations(void);
+
+/* The rule's name as messages give it ("lpErrno-not-set",
+ * "stale-error-on-success", "foreign-handle", "ifs-handles-mismatch",
+ * "overlapped-completed-twice", "overlapped-never-completed",
+ * "completion-of-unknown-overlapped", "proc-table-null-entry",
+ * "startup-cleanup-balance", "leak"); "?" out of range. */
+const char *fws2_rule_name(fws2_rule rule);
+
+/* Violations the default report found while the last world ended (for
+ * fws2_world_teardown; reset by each world's end). */
+size_t fws2_checker_teardown_violations(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FWS2_CHECKER_H */
