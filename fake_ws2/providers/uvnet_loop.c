@@ -17,6 +17,12 @@
  * while a shutdown is in flight (libuv does not allow both). Once a close
  * was asked for, a socket reports nothing but closed.
  *
+ * A UDP socket's default peer is the loop's, not the kernel's: the kernel
+ * socket stays unconnected, sends without an address go to the peer and
+ * datagrams from anyone else are dropped on arrival. (Dissolving a kernel
+ * association loses a port the kernel chose on Linux, and under Wine the
+ * socket cannot be bound again, while Windows keeps the binding.)
+ *
  * Not supported: see uvnet_loop.h. Receive errors of UDP sockets (ICMP
  * reports) are ignored.
  *
@@ -97,6 +103,8 @@ struct uvl_sock {
   int shut;        /* the FIN was sent */
   int close_after; /* close once the shutdown is done */
   char *lent;      /* the buffer lend gave for the read in progress */
+  int has_peer;    /* UDP: a default peer (uvl_udp_connect) */
+  uvl_addr peer;
   uv_shutdown_t shutdown;
   uv_connect_t connect;
   uvl_req connect_req; /* at most one connect is asked for at a time */
@@ -202,10 +210,21 @@ static void from_sockaddr(const struct sockaddr *sa, uvl_addr *a) {
   }
 }
 
+static int same_addr(const uvl_addr *a, const uvl_addr *b) {
+  return a->family == b->family && a->port == b->port &&
+         memcmp(a->addr, b->addr, a->family == 6 ? 16 : 4) == 0;
+}
+
 static int get_name(uvl_sock *s, int peer, uvl_addr *out) {
   struct sockaddr_storage ss;
   int len = sizeof ss, e;
   memset(&ss, 0, sizeof ss);
+  if (s->udp && peer) {
+    if (!s->has_peer)
+      return UVL_ENOTCONN;
+    *out = s->peer;
+    return 0;
+  }
   if (s->udp)
     e = peer ? uv_udp_getpeername(&s->u.udp, (struct sockaddr *)&ss, &len)
              : uv_udp_getsockname(&s->u.udp, (struct sockaddr *)&ss, &len);
@@ -314,6 +333,10 @@ static void on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
   }
   uvl_addr a;
   from_sockaddr(from, &a);
+  if (s->has_peer && !same_addr(&a, &s->peer)) {
+    free(buf->base); /* a connected socket hears only its peer */
+    return;
+  }
   s->cb->datagram(s->ctx, fit(buf->base, (size_t)nread), (size_t)nread, &a);
 }
 
@@ -486,24 +509,6 @@ static int run_option(uvl_req *r) {
   }
 }
 
-/* Dissolves a UDP socket's default peer. Linux forgets a port the kernel
- * chose when it does (Windows keeps the binding): it is bound again. */
-static int run_udp_disconnect(uvl_sock *s) {
-  uvl_addr before, after;
-  int had = get_name(s, 0, &before) == 0;
-  int e = uv_udp_connect(&s->u.udp, NULL);
-  if (e == UV_ENOTCONN)
-    return 0;
-  if (e != 0)
-    return map_err(e);
-  if (!had || (get_name(s, 0, &after) == 0 && after.port == before.port))
-    return 0;
-  struct sockaddr_storage ss;
-  to_sockaddr(&before, &ss);
-  unsigned flags = before.family == 6 ? UV_UDP_IPV6ONLY : 0;
-  return map_err(uv_udp_bind(&s->u.udp, (struct sockaddr *)&ss, flags));
-}
-
 static void run_write(uvl_req *r) {
   wreq *w = (wreq *)r;
   uvl_sock *s = r->sock;
@@ -514,13 +519,14 @@ static void run_write(uvl_req *r) {
   } else if (r->kind == R_WRITE) {
     w->uv.w.data = w;
     e = uv_write(&w->uv.w, &s->u.stream, &b, 1, on_write);
+  } else if (!r->has_addr && !s->has_peer) {
+    e = UV_ENOTCONN;
   } else {
     struct sockaddr_storage ss;
-    if (r->has_addr)
-      to_sockaddr(&r->addr, &ss);
+    to_sockaddr(r->has_addr ? &r->addr : &s->peer, &ss);
     w->uv.u.data = w;
-    e = uv_udp_send(&w->uv.u, &s->u.udp, &b, 1,
-                    r->has_addr ? (struct sockaddr *)&ss : NULL, on_send);
+    e = uv_udp_send(&w->uv.u, &s->u.udp, &b, 1, (struct sockaddr *)&ss,
+                    on_send);
   }
   if (e != 0)
     write_done(w, s, e);
@@ -584,12 +590,9 @@ static void run(uvl_loop *l, uvl_req *r) {
     }
     break;
   case R_UDP_CONNECT:
-    if (r->has_addr) {
-      to_sockaddr(&r->addr, &ss);
-      r->result = map_err(uv_udp_connect(&s->u.udp, (struct sockaddr *)&ss));
-    } else {
-      r->result = run_udp_disconnect(s);
-    }
+    s->has_peer = r->has_addr;
+    s->peer = r->addr;
+    r->result = 0;
     break;
   case R_READ_START:
     start_reading(s);

@@ -27,7 +27,7 @@
  * (4 or 16 of them) and the port in host order. The loop does not police
  * addresses: uvnet checks that they are loopback before it asks.
  *
- * Not supported: Windows; pipes, TTYs and other libuv handles; TCP
+ * Not supported: pipes, TTYs and other libuv handles; TCP
  * keep-alive intervals (on or off only); receiving a datagram larger than
  * UVL_DGRAM_MAX.
  */
@@ -139,7 +139,9 @@ int uvl_bind(uvl_sock *s, const uvl_addr *addr, int flags, uvl_addr *bound);
 int uvl_listen(uvl_sock *s, int backlog);
 /* Connects a TCP socket; the result comes through connected. */
 void uvl_connect(uvl_sock *s, const uvl_addr *to);
-/* Sets (to != NULL) or dissolves (NULL) a UDP socket's default peer. */
+/* Sets (to != NULL) or dissolves (NULL) a UDP socket's default peer: the
+ * loop's, the kernel socket stays unconnected (the binding is kept); from
+ * then on datagrams from anyone else are dropped as they arrive. */
 int uvl_udp_connect(uvl_sock *s, const uvl_addr *to);
 /* Starts/stops reading a stream (read, read_end) or receiving datagrams
  * (datagram). Starting twice, or stopping when stopped, does nothing. */

@@ -4,8 +4,8 @@
  * The first WSAStartup without a world makes one (libwpu's implicit world)
  * and, when its catalog is empty, installs the standard base entries (TCP
  * and UDP over IPv4 and IPv6) of memnet, fake_ws2's in-memory base
- * provider, or, on Linux with FWS2_BASE=uvnet in the environment, of uvnet
- * (real loopback sockets). Version negotiation follows Microsoft's page: 1.0
+ * provider, or, with FWS2_BASE=uvnet in the environment, of uvnet (real
+ * loopback sockets). Version negotiation follows Microsoft's page: 1.0
  * to 2.2 are supported, a higher request gets 2.2, a lower one
  * WSAVERNOTSUPPORTED. The last WSACleanup cleans up every started provider
  * (WSPCleanup). */
@@ -13,10 +13,8 @@
 
 #include <fws2/front.h>
 #include <fws2/memnet.h>
-#ifndef _WIN32
 #include <fws2/uvnet.h>
 #include <stdlib.h>
-#endif
 #include <wpu/catalog.h>
 #include <wpu/modules.h>
 #include <wpu/providers.h>
@@ -81,7 +79,6 @@ int fws2_install_default_base(void) {
   LPWSPSTARTUP startup = fws2_memnet_WSPStartup;
   const GUID *id = &fws2_memnet_provider_id;
   const WCHAR *path = fws2_memnet_path;
-#ifndef _WIN32
   /* FWS2_BASE=uvnet: real loopback sockets instead of memory. */
   const char *base = getenv("FWS2_BASE");
   if (base != NULL && strcmp(base, "uvnet") == 0) {
@@ -89,7 +86,6 @@ int fws2_install_default_base(void) {
     id = &fws2_uvnet_provider_id;
     path = fws2_uvnet_path;
   }
-#endif
   const wpu_export exports[] = {
       {"WSPStartup", (FARPROC)(void (*)(void))startup}};
   DWORD rc = wpu_module_register(path, exports, 1, NULL);
