@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include <fws2/checker.h>
 #include <fws2/fixture.h>
 
 static void report_to_cmocka(const char *line, void *user) {
@@ -40,5 +41,8 @@ int fws2_world_teardown(void **state) {
                 (unsigned long)breaks);
   size_t leaks = wpu_world_destroy(*state);
   *state = NULL;
-  return leaks == 0 && breaks == 0 ? 0 : -1;
+  /* Contract violations found as the world ended (fws2/checker.h; the
+   * messages were printed). */
+  size_t broken = fws2_checker_teardown_violations();
+  return leaks == 0 && breaks == 0 && broken == 0 ? 0 : -1;
 }

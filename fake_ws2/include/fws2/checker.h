@@ -108,8 +108,8 @@ size_t fws2_checker_violations(void);
  * "startup-cleanup-balance", "leak"); "?" out of range. */
 const char *fws2_rule_name(fws2_rule rule);
 
-/* Violations the default report found while the last world ended (for
- * fws2_world_teardown; reset by each world's end). */
+/* Violations the default report found while worlds ended since the last
+ * call (for fws2_world_teardown), and resets the count. */
 size_t fws2_checker_teardown_violations(void);
 
 #ifdef __cplusplus

@@ -7,7 +7,9 @@
  *
  * fws2_world_setup creates a world with default options, makes it current and
  * stores it in *state. fws2_world_teardown destroys it; every handle still
- * open is printed through CMocka and fails the test (teardown returns -1).
+ * open is printed through CMocka and fails the test (teardown returns -1),
+ * as do DebugBreak calls and contract violations the checker
+ * (fws2/checker.h) found as the world ended.
  * Include <cmocka.h> before this header. Not thread-safe: CMocka runs tests
  * one after another.
  */

@@ -84,7 +84,11 @@ size_t fws2_checker_violations(void) {
 }
 
 size_t fws2_checker_teardown_violations(void) {
-  return teardown_count;
+  fws2__lock();
+  size_t n = teardown_count;
+  teardown_count = 0;
+  fws2__unlock();
+  return n;
 }
 
 int fws2__checking(fws2_rule rule) {

@@ -95,7 +95,7 @@ static void text_line(buf *b, const fws2_trace_event *e) {
     put(b, "!! checker: %s\n", e->text);
     return;
   case FWS2_TRACE_NOTE:
-    put(b, "-- %s\n", name);
+    put(b, "-- %s%s%s\n", name, e->text[0] ? ": " : "", e->text);
     return;
   default:
     break;
