@@ -314,8 +314,8 @@ static void event_select_signals_fd_read(void **state) {
   closesocket(s);
 }
 
-#ifndef _WIN32
-/* ---- ReadFile / WriteFile (Linux: on Windows they are kernel32's) ---- */
+/* ---- ReadFile / WriteFile (on Windows routed to the front for socket
+ * handles) ---- */
 
 static void
 write_file_and_read_file_on_ifs_handles_reach_the_base(void **state) {
@@ -345,7 +345,6 @@ static void read_file_on_a_non_socket_fails_with_invalid_handle(void **state) {
   assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
 }
 
-#endif
 
 /* ---- Addresses ---- */
 
@@ -634,10 +633,8 @@ int main(void) {
       T(select_reports_a_readable_socket),
       T(select_with_empty_sets_fails_with_einval),
       T(event_select_signals_fd_read),
-#ifndef _WIN32
       T(write_file_and_read_file_on_ifs_handles_reach_the_base),
       T(read_file_on_a_non_socket_fails_with_invalid_handle),
-#endif
       T(address_helpers_parse_and_print_loopback),
       T(a_provider_is_started_once_for_all_its_entries),
       T(wspstartup_may_call_the_front_itself),

@@ -353,11 +353,6 @@ static void completion_routine_runs_in_the_calling_thread(void **state) {
 
 static void readfile_and_writefile_go_through_the_layer(void **state) {
   (void)state;
-#ifdef _WIN32
-  /* Under Wine, ReadFile/WriteFile are Windows' own and do not know the
-   * emulated handles (fake_ws2's front redirects them on Linux only). */
-  skip();
-#else
   SOCKET c, s;
   connected_pair(&c, &s);
   LONG before = fws2_readwrite_redirections();
@@ -374,7 +369,6 @@ static void readfile_and_writefile_go_through_the_layer(void **state) {
   assert_int_equal(stats_of(s).bytes_received, 7);
   closesocket(c);
   closesocket(s);
-#endif
 }
 
 /* ---- Exact counts under concurrent overlapped traffic ---- */

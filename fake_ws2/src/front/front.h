@@ -78,4 +78,17 @@ static inline void fws2__called(wpu_hook_call *c, intptr_t result, int failed) {
  * performance penalty, made visible). */
 extern volatile LONG fws2__redirections;
 
+#ifdef _WIN32
+/* ReadFile/WriteFile on the world's socket handles (io.c); win_routes.c
+ * sends kernel32's import pointers here for those handles. */
+BOOL WINAPI fws2__ReadFile(HANDLE hFile, LPVOID lpBuffer,
+                           DWORD nNumberOfBytesToRead,
+                           LPDWORD lpNumberOfBytesRead,
+                           LPOVERLAPPED lpOverlapped);
+BOOL WINAPI fws2__WriteFile(HANDLE hFile, LPCVOID lpBuffer,
+                            DWORD nNumberOfBytesToWrite,
+                            LPDWORD lpNumberOfBytesWritten,
+                            LPOVERLAPPED lpOverlapped);
+#endif
+
 #endif /* FWS2_FRONT_H */

@@ -160,9 +160,16 @@ BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
   return ok;
 }
 
-#ifndef _WIN32
-/* ---- ReadFile / WriteFile on socket handles (Linux: on Windows they are
- * kernel32's own) ---- */
+/* ---- ReadFile / WriteFile on socket handles. On Windows these are
+ * fws2__ReadFile/fws2__WriteFile, which win_routes.c calls for the
+ * world's socket handles (everything else goes to kernel32's own). ---- */
+#ifdef _WIN32
+#define FRONT_READFILE fws2__ReadFile
+#define FRONT_WRITEFILE fws2__WriteFile
+#else
+#define FRONT_READFILE ReadFile
+#define FRONT_WRITEFILE WriteFile
+#endif
 
 /* The provider ReadFile/WriteFile use for h, referenced, or NULL (last
  * error set). */
@@ -203,7 +210,8 @@ static BOOL file_result(int rc, int err, LPOVERLAPPED ov) {
   return FALSE;
 }
 
-BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
+BOOL WINAPI FRONT_READFILE(HANDLE hFile, LPVOID lpBuffer,
+                           DWORD nNumberOfBytesToRead,
                      LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped) {
   wpu_provider *p = file_provider(hFile);
   if (p == NULL)
@@ -220,7 +228,7 @@ BOOL WINAPI ReadFile(HANDLE hFile, LPVOID lpBuffer, DWORD nNumberOfBytesToRead,
   return file_result(rc, err, lpOverlapped);
 }
 
-BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer,
+BOOL WINAPI FRONT_WRITEFILE(HANDLE hFile, LPCVOID lpBuffer,
                       DWORD nNumberOfBytesToWrite,
                       LPDWORD lpNumberOfBytesWritten,
                       LPOVERLAPPED lpOverlapped) {
@@ -238,4 +246,3 @@ BOOL WINAPI WriteFile(HANDLE hFile, LPCVOID lpBuffer,
     *lpNumberOfBytesWritten = rc == 0 ? sent : 0;
   return file_result(rc, err, lpOverlapped);
 }
-#endif /* !_WIN32 */

@@ -8,8 +8,12 @@
  * was built (cmake/build-mingw-deps.sh), so the two coexist. The rest of
  * ws2_32 (WSAGetLastError, htons, inet_pton, getaddrinfo, WSACreateEvent,
  * ...) stays Windows' own; WSAEnumProtocolsW/A go to libwpu's catalog
- * (libwpu/src/mingw/route.c). */
+ * (libwpu/src/mingw/route.c). kernel32's ReadFile/WriteFile are routed too:
+ * on the world's socket handles they are the front's (io.c), as ws2_32's
+ * redirection makes them on Windows. */
 #include "front.h"
+
+#include <wpu/sockets.h>
 
 #define ROUTE(name) void *__imp_##name = (void *)name;
 
@@ -47,3 +51,45 @@ ROUTE(select)
 ROUTE(WSAEventSelect)
 ROUTE(WSAEnumNetworkEvents)
 ROUTE(WSAAsyncSelect)
+
+/* ReadFile/WriteFile: kernel32's, except on the world's socket handles,
+ * which go to the front (the owner's WSPRecv/WSPSend, or the base provider
+ * for IFS handles, as on Linux). kernel32's own is found once; a racing
+ * first call finds the same pointer. */
+typedef BOOL(WINAPI *read_file_fn)(HANDLE, LPVOID, DWORD, LPDWORD,
+                                   LPOVERLAPPED);
+typedef BOOL(WINAPI *write_file_fn)(HANDLE, LPCVOID, DWORD, LPDWORD,
+                                    LPOVERLAPPED);
+
+static FARPROC kernel32(const char *name) {
+  HMODULE m = GetModuleHandleA("kernel32.dll");
+  return m == NULL ? NULL : GetProcAddress(m, name);
+}
+
+static int world_socket(HANDLE h) {
+  int kind = wpu_socket_query((SOCKET)h, NULL);
+  return kind == WPU_SOCKET_CREATED || kind == WPU_SOCKET_IFS;
+}
+
+static BOOL WINAPI route_ReadFile(HANDLE h, LPVOID buf, DWORD n, LPDWORD got,
+                                  LPOVERLAPPED ov) {
+  static read_file_fn real;
+  if (world_socket(h))
+    return fws2__ReadFile(h, buf, n, got, ov);
+  if (real == NULL)
+    real = (read_file_fn)(void (*)(void))kernel32("ReadFile");
+  return real(h, buf, n, got, ov);
+}
+
+static BOOL WINAPI route_WriteFile(HANDLE h, LPCVOID buf, DWORD n,
+                                   LPDWORD sent, LPOVERLAPPED ov) {
+  static write_file_fn real;
+  if (world_socket(h))
+    return fws2__WriteFile(h, buf, n, sent, ov);
+  if (real == NULL)
+    real = (write_file_fn)(void (*)(void))kernel32("WriteFile");
+  return real(h, buf, n, sent, ov);
+}
+
+void *__imp_ReadFile = (void *)route_ReadFile;
+void *__imp_WriteFile = (void *)route_WriteFile;
