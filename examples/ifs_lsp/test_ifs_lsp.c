@@ -432,10 +432,9 @@ static void vendor_ioctls_reject_bad_input(void **state) {
   closesocket(c);
 }
 
-#ifndef _WIN32
 /* ReadFile/WriteFile on an IFS handle go straight to the base provider
- * (the seed page; the front does this on Linux, on Windows they are
- * kernel32's own and do not know emulated handles). */
+ * (the seed page; the front does this, on Windows through kernel32's
+ * routed import pointers). */
 static void writefile_and_readfile_bypass_the_layer(void **state) {
   (void)state;
   SOCKET c, s;
@@ -466,7 +465,6 @@ static void writefile_and_readfile_bypass_the_layer(void **state) {
   closesocket(c);
   closesocket(s);
 }
-#endif
 
 /* ---- Loading and unloading the next layer ---- */
 
@@ -548,9 +546,7 @@ int main(void) {
       T(sends_from_several_threads_are_all_counted),
       T(other_ioctls_reach_the_base_provider),
       T(vendor_ioctls_reject_bad_input),
-#ifndef _WIN32
       T(writefile_and_readfile_bypass_the_layer),
-#endif
       T(the_next_layer_is_loaded_from_the_catalog_and_freed_at_cleanup),
       T(startup_fails_when_the_next_layers_dll_cannot_be_loaded),
   };

@@ -219,7 +219,6 @@ static void ifs_lsps_rewrite_applies_under_counting_lsp(void **state) {
   closesocket(lq);
 }
 
-#ifndef _WIN32
 static void readfile_on_the_top_socket_goes_through_counting_lsp(void **state) {
   (void)state;
   struct sockaddr_in a;
@@ -243,7 +242,6 @@ static void readfile_on_the_top_socket_goes_through_counting_lsp(void **state) {
   closesocket(s);
   closesocket(l);
 }
-#endif
 
 static void cleanup_unloads_every_layer(void **state) {
   (void)state;
@@ -301,9 +299,7 @@ int main(void) {
       T(application_sockets_are_the_upper_layers_handles),
       T(data_flows_through_both_layers_and_both_observe_it),
       T(ifs_lsps_rewrite_applies_under_counting_lsp),
-#ifndef _WIN32
       T(readfile_on_the_top_socket_goes_through_counting_lsp),
-#endif
       T(cleanup_unloads_every_layer),
       T(removing_ifs_lsp_unstacks_counting_lsp_onto_the_base),
   };
