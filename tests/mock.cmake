@@ -20,11 +20,17 @@ if(TARGET fws2_front)
   foreach(case wrong_argument unexpected_call unchecked_expectation
                unused_result)
     add_test(NAME test_mock_reports_${case} COMMAND test_mock ${case})
-    set_tests_properties(test_mock_reports_${case} PROPERTIES
-      PASS_REGULAR_EXPRESSION "${mock_fail_${case}}" TIMEOUT 120)
+    # A failed check unwinds the call it happened in (CMocka's longjmp),
+    # leaking what the call held (e.g. the front's provider reference):
+    # the case has failed, as it must, so leaks are not reported.
+    set(env "ASAN_OPTIONS=detect_leaks=0")
     if(WIN32 AND CMAKE_CROSSCOMPILING)
+      set(env "${WPU_WINE_ENV}")
       set_tests_properties(test_mock_reports_${case} PROPERTIES
-        FIXTURES_REQUIRED wine ENVIRONMENT "${WPU_WINE_ENV}")
+        FIXTURES_REQUIRED wine)
     endif()
+    set_tests_properties(test_mock_reports_${case} PROPERTIES
+      PASS_REGULAR_EXPRESSION "${mock_fail_${case}}" TIMEOUT 120
+      ENVIRONMENT "${env}")
   endforeach()
 endif()

@@ -623,7 +623,8 @@ static int WSPAPI pt_enumnetworkevents(SOCKET s, WSAEVENT ev,
 static int WSPAPI pt_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
                             const struct timeval *timeout, LPINT err) {
   if (pt.ifs)
-    return next0()->lpWSPSelect(nfds, rd, wr, ex, timeout, err);
+    return next0()->lpWSPSelect(nfds, rd, wr, ex, (struct timeval *)timeout,
+                                err);
   fd_set *app[3] = {rd, wr, ex};
   fd_set low[3];
   pt_sock *map[3][FD_SETSIZE];
@@ -641,9 +642,9 @@ static int WSPAPI pt_select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
   }
   if (pt_breakage == PT_BREAK_SELECT_ALL)
     return total; /* every socket, ready or not */
-  int rc = next0()->lpWSPSelect(nfds, app[0] ? &low[0] : NULL,
-                                app[1] ? &low[1] : NULL,
-                                app[2] ? &low[2] : NULL, timeout, err);
+  int rc = next0()->lpWSPSelect(
+      nfds, app[0] ? &low[0] : NULL, app[1] ? &low[1] : NULL,
+      app[2] ? &low[2] : NULL, (struct timeval *)timeout, err);
   if (rc == SOCKET_ERROR)
     return rc;
   for (int i = 0; i < 3; i++) {
@@ -681,8 +682,8 @@ static DWORD WINAPI window_thread(LPVOID arg) {
   wc.lpfnWndProc = relay_proc;
   wc.lpszClassName = relay_class;
   RegisterClassW(&wc);
-  pt.hwnd = CreateWindowExW(0, relay_class, L"", 0, 0, 0, 0, 0, NULL, NULL,
-                            NULL, NULL);
+  pt.hwnd = CreateWindowExW(0, relay_class, L"", 0, 0, 0, 0, 0, HWND_MESSAGE,
+                            NULL, NULL, NULL);
   SetEvent(pt.win_ready);
   MSG msg;
   while (pt.hwnd != NULL && GetMessageW(&msg, NULL, 0, 0) > 0)

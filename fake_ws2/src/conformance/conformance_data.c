@@ -307,17 +307,22 @@ void ck_overlapped_event(ck *c) {
             ck_show(in, got));
 }
 
-static volatile LONG routine_calls;
-static DWORD routine_thread, routine_err, routine_bytes;
-static LPWSAOVERLAPPED routine_ov;
+/* What the routine saw: written and read with interlocked operations, as
+ * a broken provider may run it on another thread. */
+static volatile LONG routine_calls, routine_thread, routine_err, routine_bytes;
+static void *volatile routine_ov;
+
+static LONG get(volatile LONG *v) {
+  return InterlockedCompareExchange(v, 0, 0);
+}
 
 static void CALLBACK on_recv(DWORD err, DWORD bytes, LPWSAOVERLAPPED ov,
                              DWORD flags) {
   (void)flags;
-  routine_thread = GetCurrentThreadId();
-  routine_err = err;
-  routine_bytes = bytes;
-  routine_ov = ov;
+  InterlockedExchange(&routine_thread, (LONG)GetCurrentThreadId());
+  InterlockedExchange(&routine_err, (LONG)err);
+  InterlockedExchange(&routine_bytes, (LONG)bytes);
+  InterlockedExchangePointer((void *volatile *)&routine_ov, ov);
   InterlockedIncrement(&routine_calls);
 }
 
@@ -325,36 +330,40 @@ void ck_overlapped_routine(ck *c) {
   SOCKET cl, sv;
   if (!ck_pair(c, &cl, &sv))
     return;
-  routine_calls = 0;
-  routine_thread = 0;
+  InterlockedExchange(&routine_calls, 0);
+  InterlockedExchange(&routine_thread, 0);
   if (!recv_pending(c, sv, &ov1, NULL, on_recv))
     return;
   CK_EXPECT(c, send(cl, "ping", 4, 0) == 4, "send failed with %d",
             WSAGetLastError());
-  LONG early = routine_calls;
+  LONG early = get(&routine_calls);
   DWORD me = GetCurrentThreadId();
   DWORD w = SleepEx(c->wait, TRUE);
-  CK_EXPECT(c, routine_calls == 0 || routine_thread == me,
+  LONG calls = get(&routine_calls);
+  DWORD thread = (DWORD)get(&routine_thread);
+  CK_EXPECT(c, calls == 0 || thread == me,
             "the completion routine ran on thread %lu, not on the thread "
             "that issued the WSARecv (%lu): it must be queued as an APC to "
             "the request's WSATHREADID",
-            (unsigned long)routine_thread, (unsigned long)me);
+            (unsigned long)thread, (unsigned long)me);
   CK_EXPECT(c, early == 0,
             "the completion routine ran before the issuing thread entered an "
             "alertable wait");
-  CK_EXPECT(c, w == WAIT_IO_COMPLETION && routine_calls == 1,
+  CK_EXPECT(c, w == WAIT_IO_COMPLETION && calls == 1,
             "expected the completion routine to run as an APC during "
             "SleepEx(%lu, TRUE); SleepEx returned %lu, the routine ran %ld "
             "times",
-            (unsigned long)c->wait, (unsigned long)w, (long)routine_calls);
-  CK_EXPECT(c,
-            routine_err == 0 && routine_bytes == 4 && routine_ov == &ov1 &&
-                memcmp(inbuf, "ping", 4) == 0,
-            "the completion routine must get (0, 4, the request's overlapped) "
-            "and the data \"ping\"; it got (%lu, %lu, %s) and %s",
-            (unsigned long)routine_err, (unsigned long)routine_bytes,
-            routine_ov == &ov1 ? "the overlapped" : "another pointer",
-            ck_show(inbuf, routine_bytes < 64 ? routine_bytes : 64));
+            (unsigned long)c->wait, (unsigned long)w, (long)calls);
+  DWORD err = (DWORD)get(&routine_err), bytes = (DWORD)get(&routine_bytes);
+  void *ov = InterlockedCompareExchangePointer((void *volatile *)&routine_ov,
+                                               NULL, NULL);
+  CK_EXPECT(
+      c, err == 0 && bytes == 4 && ov == &ov1 && memcmp(inbuf, "ping", 4) == 0,
+      "the completion routine must get (0, 4, the request's overlapped) "
+      "and the data \"ping\"; it got (%lu, %lu, %s) and %s",
+      (unsigned long)err, (unsigned long)bytes,
+      ov == &ov1 ? "the overlapped" : "another pointer",
+      ck_show(inbuf, bytes < 64 ? bytes : 64));
 }
 
 #define KEY ((ULONG_PTR)0xC0FFEE)

@@ -181,16 +181,20 @@ static void async_body(ck *c) {
   WSAAsyncSelect(sv, timer.hwnd, 0, 0);
 }
 
+static LRESULT CALLBACK plain_proc(HWND h, UINT m, WPARAM w, LPARAM l) {
+  return DefWindowProcW(h, m, w, l);
+}
+
 static const WCHAR window_class[] = L"fws2_conformance";
 
 void ck_async_select(ck *c) {
   WNDCLASSW wc;
   memset(&wc, 0, sizeof wc);
-  wc.lpfnWndProc = DefWindowProcW;
+  wc.lpfnWndProc = plain_proc;
   wc.lpszClassName = window_class;
   RegisterClassW(&wc); /* may exist from an earlier run: fine */
-  timer.hwnd = CreateWindowExW(0, window_class, L"", 0, 0, 0, 0, 0, NULL, NULL,
-                               NULL, NULL);
+  timer.hwnd = CreateWindowExW(0, window_class, L"", 0, 0, 0, 0, 0,
+                               HWND_MESSAGE, NULL, NULL, NULL);
   timer.stop = CreateEventW(NULL, TRUE, FALSE, NULL);
   timer.wait = c->wait;
   if (timer.hwnd == NULL || timer.stop == NULL)
