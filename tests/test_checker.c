@@ -215,7 +215,7 @@ static void install_bad(breakage b) {
 static struct {
   int n;
   fws2_rule rules[16];
-  char messages[16][1024];
+  char messages[16][4096];
 } seen;
 
 static void capture(const fws2_violation *v, void *user) {

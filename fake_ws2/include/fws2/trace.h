@@ -82,7 +82,7 @@ int fws2_trace_start(unsigned flags, size_t capacity);
  * world's end). */
 void fws2_trace_stop(void);
 
-/* Forgets every recorded event (seq numbers go on). */
+/* Forgets every recorded event (seq numbers start again at 1). */
 void fws2_trace_clear(void);
 
 /* Number of events kept. */

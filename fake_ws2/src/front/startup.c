@@ -94,7 +94,18 @@ int fws2_install_default_base(void) {
   return wpu_catalog_install_standard(id, path, NULL);
 }
 
+static int startup(WORD wVersionRequested, LPWSADATA lpWSAData);
+
 int WSAAPI WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData) {
+  FWS2_CALL(0);
+  int rc = startup(wVersionRequested, lpWSAData);
+  if (rc != 0)
+    WSASetLastError(rc); /* for the report; WSAStartup returns it */
+  fws2__called(&fh_, rc, rc != 0);
+  return rc;
+}
+
+static int startup(WORD wVersionRequested, LPWSADATA lpWSAData) {
   BYTE major = LOBYTE(wVersionRequested), minor = HIBYTE(wVersionRequested);
   if (lpWSAData == NULL)
     return WSAEFAULT;
@@ -127,7 +138,16 @@ int WSAAPI WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData) {
   return 0;
 }
 
+static int cleanup(void);
+
 int WSAAPI WSACleanup(void) {
+  FWS2_CALL(0);
+  int rc = cleanup();
+  fws2__called(&fh_, rc, rc == SOCKET_ERROR);
+  return rc;
+}
+
+static int cleanup(void) {
   wpu_world *w = wpu_world_current();
   front_state *s = w == NULL ? NULL : state(w, 0);
   if (s == NULL || s->startups <= 0) {
