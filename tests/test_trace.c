@@ -34,9 +34,10 @@ trace_records_application_front_provider_and_upcalls_in_order(void **state) {
   assert_int_equal(closesocket(s), 0);
   assert_int_equal(WSACleanup(), 0);
   fws2_assert_trace(
-      "application>ws2_32:socket", "ws2_32>fws2_memnet:WSPStartup",
-      "ws2_32>fws2_memnet:WSPSocket", "fws2_memnet>ws2_32:WPUModifyIFSHandle",
-      "application>ws2_32:closesocket", "ws2_32>fws2_memnet:WSPCloseSocket",
+      "application>ws2_32:WSAStartup", "application>ws2_32:socket",
+      "ws2_32>fws2_memnet:WSPStartup", "ws2_32>fws2_memnet:WSPSocket",
+      "fws2_memnet>ws2_32:WPUModifyIFSHandle", "application>ws2_32:closesocket",
+      "ws2_32>fws2_memnet:WSPCloseSocket", "application>ws2_32:WSACleanup",
       "ws2_32>fws2_memnet:WSPCleanup");
   /* The socket the provider made is the one the calls name. */
   fws2_trace_event e;
