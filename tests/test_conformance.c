@@ -89,12 +89,6 @@ static void expect_all_pass(void) {
   assert_int_equal(failed, 0);
   for (size_t i = 0; i < fws2_conformance_count(); i++) {
     assert_string_equal(r[i].name, fws2_conformance_name(i));
-#ifdef _WIN32
-    if (strcmp(r[i].name, "readfile_writefile") == 0) {
-      assert_int_equal(r[i].status, FWS2_CONFORMANCE_SKIP);
-      continue;
-    }
-#endif
     assert_int_equal(r[i].status, FWS2_CONFORMANCE_PASS);
   }
 }

@@ -38,8 +38,8 @@
  *                       connect, CF_ACCEPT accepts; the condition function
  *                       gets the caller's address
  *   readfile_writefile  WriteFile/ReadFile on the socket handles carry the
- *                       bytes the peer sees (on Linux; skipped on the
- *                       Windows build, where they are kernel32's own).
+ *                       bytes the peer sees (on the Windows build too:
+ *                       the front routes kernel32's ReadFile/WriteFile).
  *                       An IFS layer that changes data fails it: ReadFile
  *                       on an IFS handle goes straight to the base provider
  *   close_inflight      closesocket with a receive in flight completes it
