@@ -76,6 +76,9 @@ fws2_state *fws2__state(int create);
 /* The participant the calling thread is in now: the innermost front or
  * provider call in progress on it, else "application". */
 const char *fws2__current(void);
+/* How many traced calls are running on this thread (0: none, e.g. a
+ * layer's own worker thread). */
+int fws2__depth(void);
 
 /* The provider name of a catalog entry a provider was started with through
  * the interposer, or NULL (interpose.c; lock held). */

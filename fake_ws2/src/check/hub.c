@@ -49,6 +49,10 @@ static void pop(void) {
     depth--;
 }
 
+int fws2__depth(void) {
+  return depth;
+}
+
 const char *fws2__current(void) {
   if (depth == 0)
     return "application";

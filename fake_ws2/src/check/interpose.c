@@ -27,6 +27,10 @@ typedef struct slot {
   WSPPROC_TABLE real;
   int has_table;
   char name[FWS2_NAME_LEN];
+  /* Who started the provider (ws2_32, or the layer above that loaded it):
+   * the caller of its entries on threads with no call of ours running (a
+   * layer's worker thread). */
+  char loader[FWS2_NAME_LEN];
 } slot;
 
 static slot slots[NSLOTS];
@@ -217,6 +221,8 @@ static int begin_n(pcall *p, int sl, const char *name, SOCKET s,
   p->c.socket = s;
   p->c.overlapped = ov;
   p->c.callee = slots[sl].name;
+  if (fws2__depth() == 0 && slots[sl].loader[0] != 0)
+    p->c.caller = slots[sl].loader;
   int f = wpu_hook_enter(&p->c);
   fws2__lock();
   fws2_state *st = fws2__state(0);
@@ -790,6 +796,8 @@ static int th_startup(int sl, WORD version, LPWSPDATA data,
     } else {
       fws2__lock();
       int t = table_slot(sl, procs);
+      if (t >= 0 && c.caller != NULL)
+        snprintf(slots[t].loader, sizeof slots[t].loader, "%s", c.caller);
       fws2_state *st = fws2__state(0);
       if (t >= 0 && st != NULL) {
         st->starts[t]++;
