@@ -151,7 +151,7 @@ else()
 endif()
 # In dependency order (static archives); scripts/check-package.sh links a
 # test with these flags.
-set(WPU_PC_FWS2 "-lfake_ws2 -Wl,--whole-archive -lfws2_front -Wl,--no-whole-archive -lfws2_memnet")
+set(WPU_PC_FWS2 "-lfake_ws2 -lfws2_mock -lfws2_conformance -Wl,--whole-archive -lfws2_front -Wl,--no-whole-archive -lfws2_memnet")
 # The front links uvnet (FWS2_BASE=uvnet) where it exists.
 if(TARGET fws2_uvnet)
   string(APPEND WPU_PC_FWS2 " -lfws2_uvnet -lfws2_uvnet_loop")
