@@ -34,3 +34,9 @@ if(TARGET fws2_front)
       ENVIRONMENT "${env}")
   endforeach()
 endif()
+
+# The README's "Testing your provider" walkthrough, compiled and run.
+if(TARGET fws2_front)
+  wpu_add_test(test_readme_walkthrough PROVIDER
+               SOURCES test_readme_walkthrough.c passthru_lsp.c)
+endif()

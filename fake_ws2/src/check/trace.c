@@ -257,10 +257,20 @@ void fws2__assert_trace(const char *file, int line, const char *first, ...) {
   for (int k = 1; k < missing; k++)
     p = va_arg(ap, const char *);
   va_end(ap);
-  char *text = fws2_trace_text(0);
   print_error("fws2_assert_trace: call %d \"%s\" not found in order in the "
-              "trace:\n%s",
-              missing, p, text == NULL ? "(out of memory)\n" : text);
+              "trace:\n",
+              missing, p);
+  /* Line by line: CMocka formats each message into a fixed buffer. */
+  char *text = fws2_trace_text(0);
+  if (text == NULL)
+    print_error("(out of memory)\n");
+  for (char *l = text; l != NULL && *l != 0;) {
+    char *nl = strchr(l, '\n');
+    if (nl != NULL)
+      *nl = 0;
+    print_error("%s\n", l);
+    l = nl == NULL ? NULL : nl + 1;
+  }
   free(text);
   _fail(file, line);
 }
