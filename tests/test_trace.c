@@ -83,6 +83,30 @@ static void trace_follows_calls_down_an_lsp_chain(void **state) {
   assert_int_equal(e.arg[0], 5);
 }
 
+static void trace_records_readfile_and_writefile_as_front_calls(void **state) {
+  (void)state;
+  dl_install();
+  assert_int_equal(fws2_trace_start(0, 0), 0);
+  startup();
+  SOCKET c, s;
+  dl_tcp_pair(&c, &s);
+  DWORD n = 0;
+  assert_true(WriteFile((HANDLE)c, "file", 4, &n, NULL));
+  char buf[8];
+  assert_true(ReadFile((HANDLE)s, buf, sizeof buf, &n, NULL));
+  assert_int_equal(n, 4);
+  closesocket(c);
+  closesocket(s);
+  /* An IFS LSP's handle: ReadFile/WriteFile go straight to the base. */
+  fws2_assert_trace("application>ws2_32:WriteFile",
+                    "ws2_32>fws2_memnet:WSPSend", "application>ws2_32:ReadFile",
+                    "ws2_32>fws2_memnet:WSPRecv");
+  fws2_trace_event e;
+  size_t i = fws2_trace_find(0, "ReadFile");
+  assert_int_equal(fws2_trace_get(i, &e), 0);
+  assert_int_equal(e.socket, s);
+}
+
 static void trace_expect_reports_the_first_missing_call(void **state) {
   (void)state;
   dl_install_base();
@@ -221,6 +245,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       T(trace_records_application_front_provider_and_upcalls_in_order),
       T(trace_follows_calls_down_an_lsp_chain),
+      T(trace_records_readfile_and_writefile_as_front_calls),
       T(trace_expect_reports_the_first_missing_call),
       T(trace_records_nothing_before_start_and_after_stop),
       T(trace_keeps_the_last_events_when_full),

@@ -38,10 +38,13 @@ static inline int fws2__result(int rc, int err) {
  * the entry names the call (__func__) and its socket; fws2__called at the
  * return gives the result and whether it failed (the last error then
  * holds the error). */
-#define FWS2_CALL(s)                                                           \
+#define FWS2_CALL(s) FWS2_CALL_AS(__func__, s)
+/* The same under an explicit name (a function whose C name is not the
+ * Windows one). */
+#define FWS2_CALL_AS(fname, s)                                                 \
   wpu_hook_call fh_ = {0};                                                     \
   fh_.kind = WPU_HOOK_FRONT;                                                   \
-  fh_.name = __func__;                                                         \
+  fh_.name = (fname);                                                          \
   fh_.socket = (SOCKET)(s);                                                    \
   wpu_hook_enter(&fh_)
 

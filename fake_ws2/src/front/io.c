@@ -164,10 +164,10 @@ BOOL WSAAPI WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
  * fws2__ReadFile/fws2__WriteFile, which win_routes.c calls for the
  * world's socket handles (everything else goes to kernel32's own). ---- */
 #ifdef _WIN32
-#define FRONT_READFILE fws2__ReadFile
+#define FRONT_READFILE  fws2__ReadFile
 #define FRONT_WRITEFILE fws2__WriteFile
 #else
-#define FRONT_READFILE ReadFile
+#define FRONT_READFILE  ReadFile
 #define FRONT_WRITEFILE WriteFile
 #endif
 
@@ -212,10 +212,15 @@ static BOOL file_result(int rc, int err, LPOVERLAPPED ov) {
 
 BOOL WINAPI FRONT_READFILE(HANDLE hFile, LPVOID lpBuffer,
                            DWORD nNumberOfBytesToRead,
-                     LPDWORD lpNumberOfBytesRead, LPOVERLAPPED lpOverlapped) {
+                           LPDWORD lpNumberOfBytesRead,
+                           LPOVERLAPPED lpOverlapped) {
+  FWS2_CALL_AS("ReadFile", hFile);
+  fh_.overlapped = (LPWSAOVERLAPPED)lpOverlapped;
   wpu_provider *p = file_provider(hFile);
-  if (p == NULL)
+  if (p == NULL) {
+    fws2__called(&fh_, FALSE, 1);
     return FALSE;
+  }
   WSABUF b = {nNumberOfBytesToRead, lpBuffer};
   DWORD got = 0, flags = 0;
   int err = 0;
@@ -225,16 +230,22 @@ BOOL WINAPI FRONT_READFILE(HANDLE hFile, LPVOID lpBuffer,
   wpu_provider_release(p);
   if (lpNumberOfBytesRead != NULL)
     *lpNumberOfBytesRead = rc == 0 || err == WSAEMSGSIZE ? got : 0;
-  return file_result(rc, err, lpOverlapped);
+  BOOL ok = file_result(rc, err, lpOverlapped);
+  fws2__called(&fh_, ok, !ok);
+  return ok;
 }
 
 BOOL WINAPI FRONT_WRITEFILE(HANDLE hFile, LPCVOID lpBuffer,
-                      DWORD nNumberOfBytesToWrite,
-                      LPDWORD lpNumberOfBytesWritten,
-                      LPOVERLAPPED lpOverlapped) {
+                            DWORD nNumberOfBytesToWrite,
+                            LPDWORD lpNumberOfBytesWritten,
+                            LPOVERLAPPED lpOverlapped) {
+  FWS2_CALL_AS("WriteFile", hFile);
+  fh_.overlapped = (LPWSAOVERLAPPED)lpOverlapped;
   wpu_provider *p = file_provider(hFile);
-  if (p == NULL)
+  if (p == NULL) {
+    fws2__called(&fh_, FALSE, 1);
     return FALSE;
+  }
   WSABUF b = {nNumberOfBytesToWrite, (char *)lpBuffer};
   DWORD sent = 0;
   int err = 0;
@@ -244,5 +255,7 @@ BOOL WINAPI FRONT_WRITEFILE(HANDLE hFile, LPCVOID lpBuffer,
   wpu_provider_release(p);
   if (lpNumberOfBytesWritten != NULL)
     *lpNumberOfBytesWritten = rc == 0 ? sent : 0;
-  return file_result(rc, err, lpOverlapped);
+  BOOL ok = file_result(rc, err, lpOverlapped);
+  fws2__called(&fh_, ok, !ok);
+  return ok;
 }
