@@ -3,10 +3,11 @@
  * blocking and non-blocking, overlapped I/O with events, completion
  * routines and completion ports, datagrams connected and not, select,
  * WSPEventSelect, WSPAsyncSelect, conditional accept, close with I/O in
- * flight, errors, and uvnet talking to a plain Linux TCP echo peer
- * (uvnet_echo_peer.c). Each test has its own world and starts uvnet for
- * four catalog entries (1001..1004) of its own. Bytes travel through the
- * kernel and a loop thread, so nothing is ready at once: tests wait on
+ * flight, errors, and uvnet talking to a plain TCP echo peer
+ * (uvnet_echo_peer.c: libuv, no Windows header; a Linux program, or under
+ * Wine a Windows one on real sockets). Each test has its own world and starts
+ * uvnet for four catalog entries (1001..1004) of its own. Bytes travel through
+ * the kernel and a loop thread, so nothing is ready at once: tests wait on
  * blocking calls, events, ports, select or messages, each with a 10 s
  * timeout that fails the test; nothing sleeps. */
 #include <winsock2.h>
@@ -1176,6 +1177,130 @@ overlapped_stream_exchange_through_a_port_is_byte_exact(void **state) {
   closes(a);
 }
 
+/* Small sends queued behind a large overlapped one (handed to the loop)
+ * are not written ahead of it by the caller's thread. */
+static void
+stream_small_sends_behind_a_large_one_keep_their_order(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  enum { BIG = 1024 * 1024, SMALL = 100, NSMALL = 8 };
+  enum { TOTAL = BIG + SMALL * NSMALL };
+  static char out[TOTAL], in[TOTAL];
+  for (size_t i = 0; i < TOTAL; i++)
+    out[i] = (char)pattern(i, 5);
+  set_int(a, SOL_SOCKET, SO_RCVTIMEO, WAIT_MS);
+  WSAOVERLAPPED ov[1 + NSMALL];
+  HANDLE ev[1 + NSMALL];
+  int err = 0;
+  DWORD n = 0;
+  for (int i = 0; i <= NSMALL; i++) {
+    memset(&ov[i], 0, sizeof ov[i]);
+    ov[i].hEvent = ev[i] = must_event();
+    const char *at = i == 0 ? out : out + BIG + (i - 1) * SMALL;
+    int rc = submit_send(c, &ov[i], at, i == 0 ? BIG : SMALL, NULL, &n, &err);
+    assert_true(rc == 0 || err == WSA_IO_PENDING);
+  }
+  size_t got = 0;
+  while (got < TOTAL) {
+    DWORD k = 0;
+    assert_int_equal(xrecv(a, in + got, (DWORD)(TOTAL - got), &k, &err), 0);
+    assert_true(k > 0);
+    got += k;
+  }
+  assert_memory_equal(in, out, TOTAL);
+  for (int i = 0; i <= NSMALL; i++) {
+    DWORD bytes = 0, flags = 0;
+    assert_int_equal(WaitForSingleObject(ev[i], WAIT_MS), WAIT_OBJECT_0);
+    assert_true(
+        p.lpWSPGetOverlappedResult(c, &ov[i], &bytes, FALSE, &flags, &err));
+    assert_int_equal(bytes, i == 0 ? BIG : SMALL);
+    CloseHandle(ev[i]);
+  }
+  closes(c);
+  closes(a);
+}
+
+/* Two threads sending on one stream at once: each send arrives whole,
+ * never split by the other thread's bytes. */
+enum { PIECES = 200, PIECE_MAX = 12000 };
+
+typedef struct piece_sender {
+  SOCKET s;
+  BYTE id;
+} piece_sender;
+
+static size_t piece_len(BYTE id, int i) {
+  return 8 + (size_t)((i * 7919 + id * 104729) % (PIECE_MAX - 8));
+}
+
+/* A piece: its length (4 bytes), the sender and the number, then bytes
+ * that follow from those. */
+static DWORD WINAPI send_pieces(LPVOID arg) {
+  piece_sender *ps = arg;
+  static char bufs[2][PIECE_MAX];
+  char *buf = bufs[ps->id];
+  for (int i = 0; i < PIECES; i++) {
+    size_t len = piece_len(ps->id, i);
+    memcpy(buf, &len, 4);
+    buf[4] = (char)ps->id;
+    buf[5] = (char)i;
+    for (size_t j = 6; j < len; j++)
+      buf[j] = (char)pattern(j, (BYTE)(ps->id * 100 + i));
+    DWORD sent = 0;
+    int err = 0;
+    if (xsend(ps->s, buf, (DWORD)len, &sent, &err) != 0 || sent != len)
+      return 1;
+  }
+  return 0;
+}
+
+static void recv_exact(SOCKET s, char *buf, size_t len) {
+  size_t have = 0;
+  while (have < len) {
+    DWORD got = 0;
+    int err = 0;
+    assert_int_equal(xrecv(s, buf + have, (DWORD)(len - have), &got, &err), 0);
+    assert_true(got > 0);
+    have += got;
+  }
+}
+
+static void stream_sends_from_two_threads_each_arrive_whole(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  set_int(a, SOL_SOCKET, SO_RCVTIMEO, WAIT_MS);
+  piece_sender ps[2] = {{c, 0}, {c, 1}};
+  HANDLE t0 = must_thread(send_pieces, &ps[0]);
+  HANDLE t1 = must_thread(send_pieces, &ps[1]);
+  int next[2] = {0, 0};
+  static char buf[PIECE_MAX];
+  while (next[0] < PIECES || next[1] < PIECES) {
+    size_t len = 0;
+    recv_exact(a, buf, 6);
+    memcpy(&len, buf, 4);
+    BYTE id = (BYTE)buf[4];
+    assert_true(id < 2);
+    assert_int_equal((BYTE)buf[5], (BYTE)next[id]);
+    assert_int_equal(len, piece_len(id, next[id]));
+    recv_exact(a, buf + 6, len - 6);
+    for (size_t j = 6; j < len; j++)
+      assert_int_equal((BYTE)buf[j], pattern(j, (BYTE)(id * 100 + next[id])));
+    next[id]++;
+  }
+  DWORD code0 = 1, code1 = 1;
+  assert_int_equal(WaitForSingleObject(t0, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(WaitForSingleObject(t1, WAIT_MS), WAIT_OBJECT_0);
+  assert_true(GetExitCodeThread(t0, &code0) && GetExitCodeThread(t1, &code1));
+  assert_int_equal(code0, 0);
+  assert_int_equal(code1, 0);
+  join(t0);
+  join(t1);
+  closes(c);
+  closes(a);
+}
+
 /* ---- Datagrams ---- */
 
 static int xsendto(SOCKET s, const void *buf, DWORD len, const void *to,
@@ -1849,7 +1974,7 @@ conditional_accept_cf_defer_keeps_the_connection_queued(void **state) {
   closes(l);
 }
 
-/* ---- A plain Linux peer ---- */
+/* ---- A plain peer (libuv, outside the emulation) ---- */
 
 typedef struct {
   SOCKET s;
@@ -2170,6 +2295,8 @@ int main(void) {
       T(closesocket_aborts_io_in_flight_with_wsa_operation_aborted),
       T(get_overlapped_result_with_wait_blocks_until_completion),
       T(overlapped_stream_exchange_through_a_port_is_byte_exact),
+      T(stream_small_sends_behind_a_large_one_keep_their_order),
+      T(stream_sends_from_two_threads_each_arrive_whole),
       T(dgram_sendto_and_recvfrom_report_the_source),
       T(dgram_over_ipv6_loopback),
       T(dgram_truncates_with_wsaemsgsize_and_msg_partial),

@@ -1,4 +1,4 @@
-/* uvnet_echo_peer.c: test_uvnet's plain Linux TCP echo server (see
+/* uvnet_echo_peer.c: test_uvnet's plain TCP echo server (see
  * uvnet_echo_peer.h): its own libuv loop and thread; <uv.h> only, never a
  * Windows header, and libuv only (the test links fake_ws2's front, whose
  * socket, send, ... are Windows functions). */

@@ -1,4 +1,4 @@
-/* uvnet_echo_peer.h: a plain Linux TCP echo server on 127.0.0.1 for
+/* uvnet_echo_peer.h: a plain TCP echo server on 127.0.0.1 for
  * test_uvnet: libuv on a thread of its own, no Windows header (it stands for
  * any program uvnet talks to).
  *

@@ -130,6 +130,8 @@ DWORD un_send_limit(const un_socket *s) {
 }
 
 DWORD un_send_room(const un_socket *s) {
+  if (s->wbusy)
+    return 0;
   DWORD limit = un_send_limit(s);
   return s->wpending < limit ? limit - s->wpending : 0;
 }

@@ -28,7 +28,7 @@ void un_dgram_free_queue(un_socket *s) {
   un_dgram *d = s->dq_head;
   while (d != NULL) {
     un_dgram *next = d->next;
-    free(d->data);
+    uvl_buf_free(un.loop, d->data);
     free(d);
     d = next;
   }
@@ -53,7 +53,7 @@ static int take(un_socket *s, const WSABUF *bufs, DWORD n, DWORD total,
       s->dq_tail = NULL;
     s->dq_bytes -= d->len;
     s->dq_count--;
-    free(d->data);
+    uvl_buf_free(un.loop, d->data);
     free(d);
   }
   return truncated ? WSAEMSGSIZE : 0;
@@ -84,7 +84,7 @@ static void cb_datagram(void *ctx, char *data, size_t len,
   if (!s->closed && !s->shut_recv && !full && len <= UN_DGRAM_MAX)
     d = malloc(sizeof *d);
   if (d == NULL) {
-    free(data); /* dropped, as UDP does */
+    uvl_buf_free(un.loop, data); /* dropped, as UDP does */
   } else {
     d->next = NULL;
     un_addr_from_uvl(from, &d->from);

@@ -11,6 +11,11 @@
  * loop while holding it. Completions (wsp_notify_complete), event signals
  * and messages are issued under the lock, from either thread.
  *
+ * One exception to "the loop does the I/O": a small stream send may be
+ * written by the caller's thread itself (uvnet_stream.c, write_direct),
+ * outside the lock, with the kernel socket kept by un_io_begin and the
+ * stream's sending side owned (wbusy) meanwhile.
+ *
  * A socket record is freed after its last reference: one for its handle
  * (until closesocket), one for the loop (until the kernel socket's closed
  * callback), one for a listener's queue holding it, one per call using it.
@@ -57,6 +62,9 @@
  * pauses or sending waits: a stream's bytes arrive in blocks of up to
  * UVL_READ_BLOCK, and the loop writes while the caller copies. */
 #define UN_BUF_SLACK (2 * 65536)
+/* Largest stream send written by the caller's thread itself (see
+ * uvnet_stream.c); larger ones are handed to the loop. */
+#define UN_DIRECT_MAX 16384u
 /* Largest datagram (IPv4 UDP's limit, used for both families). */
 #define UN_DGRAM_MAX 65507u
 /* Most datagrams queued on one socket, whatever their size. */
@@ -75,14 +83,14 @@ typedef struct un_socket un_socket;
 /* Bytes received and not read yet: a block from the loop. */
 typedef struct un_chunk {
   struct un_chunk *next;
-  char *data; /* malloc'd by the loop */
+  char *data; /* a block of the loop's (uvl_buf_free) */
   DWORD len, off;
 } un_chunk;
 
 typedef struct un_dgram {
   struct un_dgram *next;
   un_addr from;
-  char *data; /* malloc'd by the loop */
+  char *data; /* a block of the loop's (uvl_buf_free) */
   DWORD len;
 } un_dgram;
 
@@ -142,6 +150,9 @@ struct un_socket {
   un_reader *reader;
   /* Stream and datagram: bytes handed to the loop, not written yet. */
   DWORD wpending;
+  /* Stream: a send is writing to the kernel socket itself, or handing
+   * over the rest of what it wrote so: nobody else sends meanwhile. */
+  BOOL wbusy;
   BOOL shut_send, shut_recv;
   BOOL connect_failed; /* the last connect failed (select's except set) */
   int connect_error;
@@ -224,7 +235,8 @@ void un_cb_leave(un_wakes *w);
 /* The most bytes s buffers each way before pausing/waiting. */
 DWORD un_recv_limit(const un_socket *s);
 DWORD un_send_limit(const un_socket *s);
-/* Bytes s may hand to the loop now. */
+/* Bytes s may hand to the loop now (none while another send owns the
+ * stream: wbusy). */
 DWORD un_send_room(const un_socket *s);
 
 /* ---- uvnet_addr.c ---- */

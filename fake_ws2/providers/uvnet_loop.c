@@ -3,8 +3,9 @@
  *
  * The only uvnet file that includes <uv.h>, and it includes no Windows
  * header. It calls libuv only, never the C library's socket functions by
- * name: programs that link fake_ws2's ws2_32 front define socket, send,
- * bind ... themselves, with the Windows calling convention.
+ * name (but sendmsg, see below): programs that link fake_ws2's ws2_32
+ * front define socket, send, bind ... themselves, with the Windows calling
+ * convention.
  *
  * Requests go into a queue under a mutex; a uv_async_t wakes the loop,
  * which runs them in order. A synchronous request lives on the caller's
@@ -16,6 +17,13 @@
  * reset close uses uv_tcp_close_reset (SO_LINGER {1, 0}), or a plain close
  * while a shutdown is in flight (libuv does not allow both). Once a close
  * was asked for, a socket reports nothing but closed.
+ *
+ * uvl_try_write is the exception to "the loop does the I/O": on Linux the
+ * caller's thread writes a connected stream's descriptor itself with
+ * sendmsg (MSG_DONTWAIT | MSG_NOSIGNAL; no Windows program defines that
+ * name), when the provider knows that nothing of the socket's waits in the
+ * loop. The descriptor is published to the provider by the connected and
+ * accepted callbacks, which run after it is set.
  *
  * A UDP socket's default peer is the loop's, not the kernel's: the kernel
  * socket stays unconnected, sends without an address go to the peer and
@@ -34,6 +42,10 @@
 #include <string.h>
 
 #include <uv.h>
+#ifndef _WIN32
+#include <errno.h>
+#include <sys/socket.h>
+#endif
 
 #include "uvnet_loop.h"
 
@@ -103,6 +115,7 @@ struct uvl_sock {
   int shut;        /* the FIN was sent */
   int close_after; /* close once the shutdown is done */
   char *lent;      /* the buffer lend gave for the read in progress */
+  int fd;          /* a connected stream's descriptor (uvl_try_write), or -1 */
   int has_peer;    /* UDP: a default peer (uvl_udp_connect) */
   uvl_addr peer;
   uv_shutdown_t shutdown;
@@ -120,6 +133,8 @@ struct uvl_loop {
   wreq *pool; /* write buffers to reuse (under mu) */
   int npool;
 };
+
+static char *buf_alloc(uvl_loop *l, size_t len, int pooled);
 
 /* ---- Errors and addresses ---- */
 
@@ -279,17 +294,22 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
       return;
     }
   }
-  size_t n = UVL_READ_BLOCK;
-  buf->base = malloc(n);
-  buf->len = buf->base != NULL ? n : 0;
+  buf->base = uvl_buf_new(s->loop, UVL_READ_BLOCK);
+  buf->len = buf->base != NULL ? UVL_READ_BLOCK : 0;
 }
 
-/* A block of n bytes of a larger allocation, shrunk when much is unused. */
-static char *fit(char *base, size_t n) {
+/* n bytes read into a recycled block: the block itself, or, when much of
+ * it is unused, a copy of the bytes in a buffer of their size (the block
+ * goes back to the pool). */
+static char *fit(uvl_loop *l, char *base, size_t n) {
   if (n >= UVL_READ_BLOCK / 2)
     return base;
-  char *small = realloc(base, n == 0 ? 1 : n);
-  return small != NULL ? small : base;
+  char *small = buf_alloc(l, n, 0);
+  if (small == NULL)
+    return base;
+  memcpy(small, base, n);
+  uvl_buf_free(l, base);
+  return small;
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
@@ -306,14 +326,14 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
       return;
     }
   } else if (nread > 0 && !s->closing && s->cb->read != NULL) {
-    char *data = fit(buf->base, (size_t)nread);
+    char *data = fit(s->loop, buf->base, (size_t)nread);
     if (!s->cb->read(s->ctx, data, (size_t)nread)) {
       uv_read_stop(st);
       s->reading = 0;
     }
     return;
   } else {
-    free(buf->base);
+    uvl_buf_free(s->loop, buf->base);
   }
   if (nread >= 0)
     return; /* nothing (EAGAIN) */
@@ -328,16 +348,17 @@ static void on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
   uvl_sock *s = u->data;
   (void)flags;
   if (nread < 0 || from == NULL || s->closing || s->cb->datagram == NULL) {
-    free(buf->base);
+    uvl_buf_free(s->loop, buf->base);
     return;
   }
   uvl_addr a;
   from_sockaddr(from, &a);
   if (s->has_peer && !same_addr(&a, &s->peer)) {
-    free(buf->base); /* a connected socket hears only its peer */
+    uvl_buf_free(s->loop, buf->base); /* it hears only its peer */
     return;
   }
-  s->cb->datagram(s->ctx, fit(buf->base, (size_t)nread), (size_t)nread, &a);
+  s->cb->datagram(s->ctx, fit(s->loop, buf->base, (size_t)nread), (size_t)nread,
+                  &a);
 }
 
 static void pool_put(uvl_loop *l, wreq *w) {
@@ -378,6 +399,17 @@ static void start_reading(uvl_sock *s) {
   s->reading = e == 0;
 }
 
+/* A connected stream's descriptor, for uvl_try_write (Linux). */
+static void note_fd(uvl_sock *s) {
+#ifndef _WIN32
+  uv_os_fd_t fd;
+  if (uv_fileno(&s->u.h, &fd) == 0)
+    s->fd = fd;
+#else
+  (void)s;
+#endif
+}
+
 static void on_connect(uv_connect_t *req, int status) {
   uvl_sock *s = req->handle->data;
   uvl_addr local, peer;
@@ -387,6 +419,7 @@ static void on_connect(uv_connect_t *req, int status) {
     return;
   if (status == 0) {
     s->connected = 1;
+    note_fd(s);
     get_name(s, 0, &local);
     get_name(s, 1, &peer);
   }
@@ -405,6 +438,7 @@ static void on_connection(uv_stream_t *server, int status) {
     return; /* the kernel keeps the connection queued */
   c->loop = l->loop;
   c->cb = l->cb;
+  c->fd = -1;
   c->u.h.data = c;
   if (uv_tcp_init(&l->loop->loop, &c->u.tcp) != 0) {
     free(c);
@@ -415,6 +449,7 @@ static void on_connection(uv_stream_t *server, int status) {
     return;
   }
   c->connected = 1;
+  note_fd(c);
   uvl_addr local, peer;
   memset(&local, 0, sizeof local);
   memset(&peer, 0, sizeof peer);
@@ -458,6 +493,7 @@ static int run_new(uvl_loop *l, uvl_req *r) {
   s->loop = l;
   s->cb = r->cb;
   s->ctx = r->ctx;
+  s->fd = -1;
   s->udp = r->kind == R_UDP_NEW;
   int af = r->a == 6 ? AF_INET6 : AF_INET;
   int e = s->udp ? uv_udp_init_ex(&l->loop, &s->u.udp, (unsigned)af)
@@ -832,8 +868,12 @@ void uvl_read_stop(uvl_sock *s) {
 }
 
 char *uvl_buf_new(uvl_loop *l, size_t len) {
+  return buf_alloc(l, len, len <= UVL_READ_BLOCK);
+}
+
+/* A buffer of len bytes; pooled: a recycled UVL_READ_BLOCK one. */
+static char *buf_alloc(uvl_loop *l, size_t len, int pooled) {
   wreq *w = NULL;
-  int pooled = len <= UVL_READ_BLOCK;
   if (pooled) {
     uv_mutex_lock(&l->mu);
     if ((w = l->pool) != NULL) {
@@ -875,6 +915,36 @@ void uvl_write(uvl_sock *s, char *buf, size_t len) {
 
 void uvl_send(uvl_sock *s, char *buf, size_t len, const uvl_addr *to) {
   submit_write(s, R_SEND, buf, len, to);
+}
+
+long uvl_try_write(uvl_sock *s, const uvl_iov *iov, size_t n) {
+#ifdef _WIN32
+  (void)s;
+  (void)iov;
+  (void)n;
+  return 0;
+#else
+  struct iovec v[UVL_IOV_MAX];
+  struct msghdr m;
+  if (s->fd < 0 || n == 0 || n > UVL_IOV_MAX)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    v[i].iov_base = (void *)iov[i].base;
+    v[i].iov_len = iov[i].len;
+  }
+  memset(&m, 0, sizeof m);
+  m.msg_iov = v;
+  m.msg_iovlen = n;
+  ssize_t r;
+  do
+    r = sendmsg(s->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  if (r >= 0)
+    return (long)r;
+  if (errno == EAGAIN || errno == EWOULDBLOCK)
+    return 0;
+  return map_err(uv_translate_sys_error(errno));
+#endif
 }
 
 void uvl_shutdown(uvl_sock *s) {

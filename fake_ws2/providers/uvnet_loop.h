@@ -15,7 +15,9 @@
  *   lock a callback takes;
  * - asynchronous ones (uvl_connect, uvl_read_start, uvl_read_stop,
  *   uvl_write, uvl_send, uvl_shutdown, uvl_close) return
- *   at once; their outcome, if any, comes through the socket's callbacks.
+ *   at once; their outcome, if any, comes through the socket's callbacks;
+ * - uvl_try_write, which does not involve the loop: the caller's thread
+ *   writes the kernel socket itself (Linux; on Windows it writes nothing).
  *
  * Callbacks run on the loop thread, with the ctx given for the socket and
  * plain C arguments. A socket's last callback is closed; after uvl_close
@@ -78,12 +80,12 @@ typedef struct uvl_sock uvl_sock;
 
 /* What a socket reports; every member may be NULL when not needed. */
 typedef struct uvl_callbacks {
-  /* Stream bytes arrived: data is a block of len bytes allocated with
-   * malloc, now the callee's (free() it). Returns non-zero to go on
-   * reading, 0 to stop (uvl_read_start starts again). */
+  /* Stream bytes arrived: data is a block of len bytes from the loop's
+   * buffers, now the callee's (uvl_buf_free it: blocks are recycled). Returns
+   * non-zero to go on reading, 0 to stop (uvl_read_start starts again). */
   int (*read)(void *ctx, char *data, size_t len);
   /* Streams, optional: a buffer of the callee's for the next read (its
-   * size in *len, at least 1), or NULL for a malloc'd block (read). The
+   * size in *len, at least 1), or NULL for one of the loop's blocks (read). The
    * buffer stays the loop's until filled returns it, which happens before
    * any other callback of the socket. */
   char *(*lend)(void *ctx, size_t *len);
@@ -150,9 +152,11 @@ void uvl_read_stop(uvl_sock *s);
 
 /* A buffer of len bytes for uvl_write/uvl_send on loop's sockets (which
  * take it), or NULL. Buffers of up to UVL_READ_BLOCK bytes are recycled by
- * the loop (thread-safe). */
+ * the loop, as the blocks received bytes arrive in (thread-safe). */
 char *uvl_buf_new(uvl_loop *loop, size_t len);
-/* Frees a buffer from uvl_buf_new that was never handed on. */
+/* Frees a buffer from uvl_buf_new that was never handed on, or a block
+ * the read or datagram callback handed over. Any thread, while the loop
+ * exists. */
 void uvl_buf_free(uvl_loop *loop, char *buf);
 /* Writes len bytes of buf (from uvl_buf_new, taken) to a connected stream
  * after what was written before; then written. */
@@ -160,6 +164,21 @@ void uvl_write(uvl_sock *s, char *buf, size_t len);
 /* Sends buf (from uvl_buf_new, taken) as one datagram to *to, or to the
  * default peer when to is NULL; then written. */
 void uvl_send(uvl_sock *s, char *buf, size_t len, const uvl_addr *to);
+/* A piece of a caller's buffer for uvl_try_write. */
+typedef struct uvl_iov {
+  const char *base;
+  size_t len;
+} uvl_iov;
+#define UVL_IOV_MAX 16
+
+/* Writes to a connected stream, on the calling thread and without waiting,
+ * what the kernel takes at once of the n pieces (n <= UVL_IOV_MAX): no
+ * copy, no loop. Returns the byte count (0: none now, or no connection
+ * yet), or a negative error. Any thread; the caller makes sure that none of
+ * its uvl_write calls on s is still waiting in the loop, that nobody else
+ * writes s meanwhile and that s is not closed meanwhile (uvl_close waits
+ * for it). Windows: always 0 (the loop writes everything). */
+long uvl_try_write(uvl_sock *s, const uvl_iov *iov, size_t n);
 /* Ends the stream's sending side (FIN) once earlier writes are done. */
 void uvl_shutdown(uvl_sock *s);
 /* Closes the socket. reset: at once, with a RST (SO_LINGER {1, 0});

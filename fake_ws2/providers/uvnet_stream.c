@@ -14,8 +14,14 @@
  * error) breaks the connection: queued bytes are dropped and every call
  * fails with it.
  *
- * Sending copies the caller's bytes (outside the lock) into write buffers
- * for the loop, up to un_send_limit bytes not yet written by the kernel: a
+ * Sending: a send of up to UN_DIRECT_MAX bytes made while nothing of the
+ * socket waits in the loop and no overlapped send is queued is written by
+ * the caller's thread itself (write_direct: Linux; no copy, no hop to the
+ * loop); it owns the stream (wbusy) until what the kernel did not take is
+ * handed to the loop, so that no other send comes between its parts.
+ * Otherwise, and for that rest, sending copies the caller's bytes (outside
+ * the lock) into write buffers for the loop, up to un_send_limit bytes not
+ * yet written by the kernel: a
  * non-blocking send that does not fit sends part (or fails with
  * WSAEWOULDBLOCK when nothing fits); a blocking one waits for the loop's
  * writes; an overlapped one completes at once when it fits, else once all
@@ -46,7 +52,7 @@ void un_stream_free_queue(un_socket *s) {
   un_chunk *c = s->rq_head;
   while (c != NULL) {
     un_chunk *next = c->next;
-    free(c->data);
+    uvl_buf_free(un.loop, c->data);
     free(c);
     c = next;
   }
@@ -57,7 +63,7 @@ void un_stream_free_queue(un_socket *s) {
 static BOOL rq_push(un_socket *s, char *data, DWORD len) {
   un_chunk *c = malloc(sizeof *c);
   if (c == NULL) {
-    free(data);
+    uvl_buf_free(un.loop, data);
     return FALSE;
   }
   c->next = NULL;
@@ -92,7 +98,7 @@ static DWORD rq_read(un_socket *s, const WSABUF *bufs, DWORD n, DWORD at,
       s->rq_head = next;
       if (next == NULL)
         s->rq_tail = NULL;
-      free(c->data);
+      uvl_buf_free(un.loop, c->data);
       free(c);
     }
     c = next;
@@ -151,14 +157,21 @@ static DWORD push(un_socket *s, const WSABUF *bufs, DWORD n, DWORD at,
   return len;
 }
 
+/* The room a send that owns the stream (wbusy) may use. */
+static DWORD owner_room(const un_socket *s) {
+  DWORD limit = un_send_limit(s);
+  return s->wpending < limit ? limit - s->wpending : 0;
+}
+
 /* push for a caller's thread: the copy is made without the lock (the
  * loop's callbacks need it meanwhile). The room is reserved first and the
  * kernel socket kept (un_io_begin) until the write is asked for, so a
- * closesocket meanwhile closes it after the write. Sends made at once on
- * one socket may then reach the loop in either order, as on Windows. */
+ * closesocket meanwhile closes it after the write. The caller owns the
+ * stream (wbusy), so that sends reach the loop in the order they took it
+ * and the parts of one send stay together. */
 static DWORD push_unlocked(un_socket *s, const WSABUF *bufs, DWORD n, DWORD at,
                            DWORD len) {
-  len = min_dw(len, un_send_room(s));
+  len = min_dw(len, owner_room(s));
   if (len == 0 || s->io == NULL)
     return 0;
   s->wpending += len;
@@ -191,6 +204,44 @@ static void flow_sends(un_socket *s, BOOL force) {
   }
 }
 
+/* Direct writing: a send of up to UN_DIRECT_MAX bytes, while nothing of s
+ * waits in the loop and no overlapped send is queued, is written by the
+ * caller's thread itself, straight from the caller's buffers, as far as
+ * the kernel takes it at once (uvl_try_write, outside the lock: no copy, no
+ * hop to the loop thread). The send then owns the stream (wbusy, *owner)
+ * until write_release, after it has handed the rest to the loop, so that
+ * no other send comes between its parts. Larger sends go to the loop,
+ * which writes one while the caller copies the next: measured with
+ * bench_uvnet, that is cheaper for 64 KiB sends, and direct writing for
+ * 1 KiB ones. Returns the bytes written. */
+static DWORD write_direct(un_socket *s, const WSABUF *bufs, DWORD n,
+                          DWORD total, BOOL *owner) {
+  uvl_iov iov[UVL_IOV_MAX];
+  *owner = FALSE;
+  if (total == 0 || total > UN_DIRECT_MAX || n > UVL_IOV_MAX || s->wbusy ||
+      s->wpending != 0 || s->sendq.head != NULL || s->io == NULL || s->io_close)
+    return 0;
+  for (DWORD i = 0; i < n; i++) {
+    iov[i].base = bufs[i].buf;
+    iov[i].len = bufs[i].len;
+  }
+  s->wbusy = TRUE;
+  *owner = TRUE;
+  uvl_sock *io = un_io_begin(s);
+  long r = io != NULL ? uvl_try_write(io, iov, n) : 0;
+  un_io_end(s);
+  /* An error is the loop's to report: the rest goes its way. */
+  return r > 0 ? (DWORD)r : 0;
+}
+
+/* The owner of the stream is done: queued sends go on, senders that found
+ * the stream busy wake. */
+static void write_release(un_socket *s) {
+  s->wbusy = FALSE;
+  flow_sends(s, FALSE);
+  un_changed(s);
+}
+
 /* The connection is broken (reset, or another error): what was received
  * is dropped and every pending operation fails with err. */
 static void broken(un_socket *s, int err) {
@@ -210,7 +261,7 @@ static int cb_read(void *ctx, char *data, size_t len) {
   un_cb_enter(&wakes);
   int more = 0;
   if (s->closed || s->conn_error != 0) {
-    free(data);
+    uvl_buf_free(un.loop, data);
   } else if (!rq_push(s, data, (DWORD)len)) {
     broken(s, WSAENOBUFS);
     un_changed(s);
@@ -353,9 +404,20 @@ int un_stream_send(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
   DWORD total = 0;
   for (DWORD i = 0; i < n; i++)
     total += bufs[i].len;
+  BOOL owner;
+  DWORD done = write_direct(s, bufs, n, total, &owner);
   if (ovn != NULL) {
-    if (s->sendq.head == NULL && total <= un_send_room(s)) {
-      if (push_unlocked(s, bufs, n, 0, total) < total)
+    DWORD rest = total - done;
+    if ((owner || s->sendq.head == NULL) &&
+        rest <= (owner ? owner_room(s) : un_send_room(s))) {
+      if (!owner && rest > 0) {
+        s->wbusy = TRUE;
+        owner = TRUE;
+      }
+      BOOL failed = push_unlocked(s, bufs, n, done, rest) < rest;
+      if (owner)
+        write_release(s);
+      if (failed)
         return s->closed ? WSAEINTR : WSAENOBUFS;
       wsp_notify_start(ovn);
       wsp_notify_complete(&un.up, ovn, 0, total, 0);
@@ -363,39 +425,68 @@ int un_stream_send(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
       return 0;
     }
     wsp_op *op = wsp_op_new(ovn, bufs, n);
-    if (op == NULL)
+    if (op == NULL) {
+      if (owner)
+        write_release(s);
       return WSAENOBUFS;
-    if (s->sendq.head == NULL)
-      op->done = push(s, bufs, n, 0, total, FALSE);
+    }
     wsp_notify_start(ovn);
-    wsp_opq_push(&s->sendq, op);
+    op->done = done;
+    if (owner) { /* first, before sends queued while it wrote */
+      wsp_opq_push_front(&s->sendq, op);
+      write_release(s);
+    } else {
+      if (s->sendq.head == NULL)
+        op->done = push(s, bufs, n, 0, total, FALSE);
+      wsp_opq_push(&s->sendq, op);
+    }
     return WSA_IO_PENDING;
   }
-  DWORD done = 0;
+  /* A send that hands bytes over owns the stream (wbusy) until it has
+   * handed over all of them (a blocking one waits for room meanwhile): no
+   * other send comes between its parts, or overtakes it while it copies
+   * outside the lock. */
   for (;;) {
     if ((e = send_check(s, flags)) != 0)
-      return e;
-    if (s->sendq.head == NULL)
-      done += push_unlocked(s, bufs, n, done, total - done);
-    if (done == total) {
-      *sent = done;
-      return 0;
+      break;
+    DWORD room = owner                   ? owner_room(s)
+                 : s->sendq.head == NULL ? un_send_room(s)
+                                         : 0;
+    if (!owner && room > 0 && done < total) {
+      s->wbusy = TRUE;
+      owner = TRUE;
     }
-    if (s->nonblocking) {
-      if (done > 0) {
-        *sent = done; /* a partial send */
-        return 0;
+    if (room > 0 && done < total) {
+      DWORD k = push_unlocked(s, bufs, n, done, total - done);
+      if (k == 0) { /* closed meanwhile, or out of memory */
+        e = s->closed ? WSAEINTR : WSAENOBUFS;
+        break;
       }
-      s->ev.write_wanted = TRUE;
-      return WSAEWOULDBLOCK;
+      done += k;
+    }
+    if (done == total)
+      break;
+    if (s->nonblocking) {
+      if (done == 0) { /* else a partial send */
+        s->ev.write_wanted = TRUE;
+        e = WSAEWOULDBLOCK;
+      }
+      break;
     }
     /* The copy was made without the lock: the loop may have made room
      * meanwhile, and woken nobody. */
-    if (s->sendq.head == NULL && un_send_room(s) > 0)
+    if ((owner                   ? owner_room(s)
+         : s->sendq.head == NULL ? un_send_room(s)
+                                 : 0) > 0)
       continue;
     if ((e = un_wait(s, s->sndtimeo)) != 0)
-      return e;
+      break;
   }
+  if (owner)
+    write_release(s);
+  if (e == 0)
+    *sent = done;
+  return e;
 }
 
 /* Waits for bytes as un_wait does, first offering the part of the buffers

@@ -169,6 +169,13 @@ void wsp_opq_push(wsp_opq *q, wsp_op *op) {
   q->tail = op;
 }
 
+void wsp_opq_push_front(wsp_opq *q, wsp_op *op) {
+  op->next = q->head;
+  q->head = op;
+  if (q->tail == NULL)
+    q->tail = op;
+}
+
 wsp_op *wsp_opq_pop(wsp_opq *q) {
   wsp_op *op = q->head;
   if (op != NULL) {

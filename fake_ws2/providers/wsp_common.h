@@ -112,6 +112,8 @@ typedef struct wsp_opq {
  * NULL. */
 wsp_op *wsp_op_new(const wsp_notify *n, const WSABUF *bufs, DWORD nbufs);
 void wsp_opq_push(wsp_opq *q, wsp_op *op);
+/* Puts op first: an operation that started before those queued. */
+void wsp_opq_push_front(wsp_opq *q, wsp_op *op);
 wsp_op *wsp_opq_pop(wsp_opq *q);
 /* Completes every operation of q with err (and the bytes each moved) and
  * frees them. */

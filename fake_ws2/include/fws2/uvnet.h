@@ -9,8 +9,19 @@
  * WSPEventSelect and WSPAsyncSelect, conditional accept. It is written as
  * Windows provider source; like MSAFD it makes IFS handles
  * (wpu_ifs_handle_create) and registers each with WPUModifyIFSHandle under
- * the catalog id of the WSAPROTOCOL_INFOW that WSPSocket received. Linux
- * only.
+ * the catalog id of the WSAPROTOCOL_INFOW that WSPSocket received.
+ *
+ * Builds: Linux, and Windows (mingw-w64; its tests run under Wine), where
+ * the loop's libuv reaches the real ws2_32 through the pointers
+ * cmake/build-mingw-deps.sh binds (libwpu/src/mingw/uv_real_winsock.c), so
+ * uvnet's sockets are real Windows sockets there, while the program's own
+ * Winsock calls go to fake_ws2's front.
+ *
+ * I/O: the loop thread reads every socket and writes what is handed to it.
+ * On Linux a stream send of up to 16 KiB is written by the caller's thread
+ * itself when nothing of the socket waits in the loop (no copy, no hop);
+ * larger sends and everything on Windows go through the loop. Either way
+ * the bytes of one send stay together and sends keep their order.
  *
  * Usage: call fws2_uvnet_WSPStartup once per catalog entry (as ws2_32
  * does, with the entry's WSAPROTOCOL_INFOW and the upcall table), and
