@@ -7,10 +7,23 @@
  * thread on first use), whose window procedure finds the record of the
  * next layer's socket and re-posts (application window, application
  * message, our handle, lParam) with WPUPostMessage. A socket accepted from
- * a listening socket inherits its window and message, as on Windows; a
- * message that arrives for a socket whose accept has not returned yet is
- * re-posted until the record exists. The window and its thread end at the
- * last WSPCleanup.
+ * a listening socket inherits its window and message, as on Windows.
+ *
+ * A message may arrive for a next layer's socket whose record does not
+ * exist yet: its accept (the next layer's WSPAccept) has returned but
+ * lsp_socket_create has not linked the record. While an accept is in
+ * progress such messages are parked (at most MAX_PARKED; later ones are
+ * dropped) and relayed, in their order and before any later message of
+ * that socket, when lsp_socket_create announces the socket
+ * (lsp_async_created posts WM_FLUSH for it to the relay thread). Once no
+ * accept is in progress (WM_SWEEP), parked messages of sockets that never
+ * got a record are dropped, as are messages for unknown sockets while no
+ * accept is in progress. Nothing is re-posted in a loop.
+ * The window and its thread end at the last WSPCleanup.
+ *
+ * The window class is registered with the module's HINSTANCE (from
+ * CountingDllMain; ERROR_CLASS_ALREADY_EXISTS is accepted: another load of
+ * the module in the same process registered it).
  *
  * Errors: WSAEINVAL when lEvent has unknown bits or hWnd is not a window
  * (lEvent != 0), WSAENOBUFS when the relay window cannot be made, and the
@@ -19,7 +32,10 @@
 
 #include "lsp_internal.h"
 
-#define WM_RELAY (WM_USER + 0x4c53)
+#define WM_RELAY   (WM_USER + 0x4c53)
+#define WM_FLUSH   (WM_USER + 0x4c54) /* wParam: a lower socket now known */
+#define WM_SWEEP   (WM_USER + 0x4c55) /* no accept in progress any more */
+#define MAX_PARKED 256
 
 #ifndef FD_ALL_EVENTS
 #define FD_ALL_EVENTS ((1 << FD_MAX_EVENTS) - 1)
@@ -31,26 +47,73 @@ static HANDLE ready;            /* set once relay is made (or failed) */
 static volatile LONG accepting; /* accepts in progress */
 static const WCHAR class_name[] = L"counting_lsp relay window";
 
+/* Messages parked for lower sockets without a record yet, oldest first
+ * (only the relay thread touches them). */
+typedef struct parked_msg {
+  SOCKET lower;
+  LPARAM lParam;
+} parked_msg;
+static parked_msg parked[MAX_PARKED];
+static int nparked;
+
+/* The record's target for the next layer's socket lower; FALSE if there is
+ * no live record. */
+static BOOL target(SOCKET lower, HWND *to, UINT *to_msg, SOCKET *handle) {
+  BOOL found = FALSE;
+  EnterCriticalSection(&g.lock);
+  for (lsp_socket *s = g.sockets; s != NULL; s = s->next)
+    if (s->lower == lower && !s->closing) {
+      *to = s->hwnd;
+      *to_msg = s->msg;
+      *handle = s->handle;
+      found = TRUE;
+      break;
+    }
+  LeaveCriticalSection(&g.lock);
+  return found;
+}
+
+/* Relays (to != NULL) or drops the parked messages of lower. */
+static void unpark(SOCKET lower, HWND to, UINT to_msg, SOCKET handle) {
+  int k = 0;
+  for (int i = 0; i < nparked; i++) {
+    if (parked[i].lower != lower)
+      parked[k++] = parked[i];
+    else if (to != NULL)
+      g.up.lpWPUPostMessage(to, to_msg, (WPARAM)handle, parked[i].lParam);
+  }
+  nparked = k;
+}
+
 static LRESULT CALLBACK relay_proc(HWND hwnd, UINT msg, WPARAM wParam,
                                    LPARAM lParam) {
-  if (msg == WM_RELAY) {
+  if (msg == WM_RELAY || msg == WM_FLUSH) {
     HWND to = NULL;
     UINT to_msg = 0;
     SOCKET handle = INVALID_SOCKET;
-    EnterCriticalSection(&g.lock);
-    for (lsp_socket *s = g.sockets; s != NULL; s = s->next)
-      if (s->lower == (SOCKET)wParam && !s->closing) {
-        to = s->hwnd;
-        to_msg = s->msg;
-        handle = s->handle;
-        break;
-      }
-    LeaveCriticalSection(&g.lock);
-    if (handle != INVALID_SOCKET && to != NULL)
-      g.up.lpWPUPostMessage(to, to_msg, (WPARAM)handle, lParam);
-    else if (handle == INVALID_SOCKET &&
-             InterlockedCompareExchange(&accepting, 0, 0) > 0)
-      PostMessageW(hwnd, msg, wParam, lParam); /* its accept is returning */
+    if (target((SOCKET)wParam, &to, &to_msg, &handle)) {
+      unpark((SOCKET)wParam, to, to_msg, handle); /* the older ones first */
+      if (msg == WM_RELAY && to != NULL)
+        g.up.lpWPUPostMessage(to, to_msg, (WPARAM)handle, lParam);
+    } else if (msg == WM_RELAY &&
+               InterlockedCompareExchange(&accepting, 0, 0) > 0 &&
+               nparked < MAX_PARKED) {
+      parked[nparked].lower = (SOCKET)wParam; /* its accept is returning */
+      parked[nparked++].lParam = lParam;
+    }
+    return 0;
+  }
+  if (msg == WM_SWEEP) {
+    /* Parked messages of sockets that never got a record (the accept
+     * failed, or the socket was closed below) go once no accept runs. */
+    while (nparked > 0 && InterlockedCompareExchange(&accepting, 0, 0) == 0) {
+      HWND to = NULL;
+      UINT to_msg = 0;
+      SOCKET handle = INVALID_SOCKET, lower = parked[0].lower;
+      if (!target(lower, &to, &to_msg, &handle))
+        to = NULL;
+      unpark(lower, to, to_msg, handle);
+    }
     return 0;
   }
   if (msg == WM_DESTROY) {
@@ -62,14 +125,17 @@ static LRESULT CALLBACK relay_proc(HWND hwnd, UINT msg, WPARAM wParam,
 
 static DWORD WINAPI relay_thread(LPVOID arg) {
   (void)arg;
+  HINSTANCE inst = lsp_instance();
   WNDCLASSW wc;
   memset(&wc, 0, sizeof wc);
   wc.lpfnWndProc = relay_proc;
+  wc.hInstance = inst;
   wc.lpszClassName = class_name;
-  RegisterClassW(&wc);
-  /* Message-only: it is never shown and needs no desktop. */
-  HWND w = CreateWindowExW(0, class_name, L"", 0, 0, 0, 0, 0, HWND_MESSAGE,
-                           NULL, NULL, NULL);
+  HWND w = NULL;
+  if (RegisterClassW(&wc) != 0 || GetLastError() == ERROR_CLASS_ALREADY_EXISTS)
+    /* Message-only: it is never shown and needs no desktop. */
+    w = CreateWindowExW(0, class_name, L"", 0, 0, 0, 0, 0, HWND_MESSAGE, NULL,
+                        inst, NULL);
   EnterCriticalSection(&g.lock);
   relay = w;
   LeaveCriticalSection(&g.lock);
@@ -81,7 +147,8 @@ static DWORD WINAPI relay_thread(LPVOID arg) {
     TranslateMessage(&m);
     DispatchMessageW(&m);
   }
-  UnregisterClassW(class_name, NULL);
+  nparked = 0;
+  UnregisterClassW(class_name, inst);
   return 0;
 }
 
@@ -122,11 +189,24 @@ void lsp_async_stop(void) {
   CloseHandle(r);
 }
 
+/* Posts msg for lower to the relay window, if there is one. */
+static void post_relay(UINT msg, SOCKET lower) {
+  EnterCriticalSection(&g.lock);
+  HWND w = relay;
+  LeaveCriticalSection(&g.lock);
+  if (w != NULL)
+    PostMessageW(w, msg, (WPARAM)lower, 0);
+}
+
 void lsp_async_accepting(BOOL begin) {
   if (begin)
     InterlockedIncrement(&accepting);
-  else
-    InterlockedDecrement(&accepting);
+  else if (InterlockedDecrement(&accepting) == 0)
+    post_relay(WM_SWEEP, INVALID_SOCKET);
+}
+
+void lsp_async_created(SOCKET lower) {
+  post_relay(WM_FLUSH, lower);
 }
 
 int WSPAPI lsp_WSPAsyncSelect(SOCKET h, HWND hWnd, unsigned int wMsg,

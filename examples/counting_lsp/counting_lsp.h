@@ -52,6 +52,38 @@ typedef struct counting_lsp_stats {
 /* The vendor ioctl that reads a socket's counting_lsp_stats. */
 #define SIO_COUNTING_LSP_GET_STATS _WSAIOR(IOC_VENDOR, 0x4c53)
 
+/* ws2_32's extension ioctls (Vista and later) that reach the LSP because
+ * it answers SIO_BSP_HANDLE and SIO_BSP_HANDLE_POLL with its own handle:
+ * WSASendMsg becomes WSAIoctl(SIO_EXT_SENDMSG) with a
+ * counting_lsp_sendmsg as input, WSAPoll WSAIoctl(SIO_EXT_POLL) with a
+ * counting_lsp_poll_data as input and output. The codes and the layouts
+ * are Windows's (mswsock.h: SIO_EXT_SENDMSG, SIO_EXT_POLL, WSASENDMSG,
+ * WSAPOLLDATA, from Microsoft's documentation); they are repeated here
+ * under names of our own because Wine's headers lack them. */
+#ifndef SIO_EXT_POLL
+#define SIO_EXT_POLL _WSAIORW(IOC_WS2, 31)
+#endif
+#ifndef SIO_EXT_SENDMSG
+#define SIO_EXT_SENDMSG _WSAIORW(IOC_WS2, 32)
+#endif
+
+/* WSASENDMSG: the arguments of WSASendMsg. */
+typedef struct counting_lsp_sendmsg {
+  LPWSAMSG lpMsg;
+  DWORD dwFlags;
+  LPDWORD lpNumberOfBytesSent;
+  LPWSAOVERLAPPED lpOverlapped;
+  LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine;
+} counting_lsp_sendmsg;
+
+/* WSAPOLLDATA: WSAPoll's result, its fds entries and its timeout. */
+typedef struct counting_lsp_poll_data {
+  int result;
+  ULONG fds;
+  INT timeout;
+  WSAPOLLFD fdArray[1]; /* fds entries */
+} counting_lsp_poll_data;
+
 /* The provider's WSPStartup (exported as WSPStartup by the DLL). Called by
  * ws2_32 once per catalog entry of the LSP, with that entry's
  * WSAPROTOCOL_INFOW (a protocol chain whose first entry is the LSP), or by
@@ -70,6 +102,14 @@ int WSPAPI CountingWSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
  * it as GetLspGuid: installers load the DLL and ask it for the GUID of the
  * dummy entry to install, as Microsoft's instlsp does. */
 void WSPAPI CountingGetLspGuid(LPGUID lpGuid);
+
+/* The DLL's DllMain (counting_lsp.dll exports it as its entry point; a
+ * test registers it with wpu_module_register): keeps the HINSTANCE for the
+ * WSAAsyncSelect relay window's class and makes the startup lock. Without
+ * it the LSP still works: the lock is made by the first WSPStartup and the
+ * window class is registered without an HINSTANCE. Always TRUE. */
+BOOL WINAPI CountingDllMain(HINSTANCE hinstDLL, DWORD fdwReason,
+                            LPVOID lpvReserved);
 
 #ifdef __cplusplus
 }

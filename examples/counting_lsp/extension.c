@@ -17,10 +17,25 @@
  *   WSAPoll, RIO, ...) fails with WSAEINVAL: the layer does not implement
  *   them, and the next layer's would bypass it.
  * SIO_BSP_HANDLE, SIO_BSP_HANDLE_SELECT, SIO_BSP_HANDLE_POLL return our own
- * handle (ws2_32 then sends WSASendMsg, select and WSAPoll to us);
+ * handle, as nonifslsp does for SIO_BSP_HANDLE(_POLL): ws2_32 then sends
+ * WSASendMsg (SIO_EXT_SENDMSG), select (WSPSelect) and WSAPoll
+ * (SIO_EXT_POLL) to us, and the LSP handles each:
+ * - SIO_EXT_SENDMSG (in: counting_lsp_sendmsg) is a send: the next layer
+ *   gets the same ioctl on its socket, synchronous ones counted on return,
+ *   overlapped ones (lpOverlapped in the structure) through the
+ *   substitution, counted at completion. The ioctl's own lpOverlapped must
+ *   be NULL (WSAEINVAL otherwise: ws2_32 never passes one).
+ * - SIO_EXT_POLL (in and out: counting_lsp_poll_data) is translated: each
+ *   fd of ours becomes the next layer's socket (others are left as they
+ *   are: the next layer reports them POLLNVAL), the next layer's WSPIoctl
+ *   runs on a copy, and the result and each revents come back into the
+ *   caller's output with the caller's fds. Synchronous only (WSAEINVAL
+ *   with an overlapped structure); WSAEFAULT when the buffers are smaller
+ *   than fds entries.
  * SIO_BASE_HANDLE goes down (the documentation forbids LSPs to intercept
  * it). Every other code goes to the next layer with its socket, overlapped
  * ones through the substitution. */
+#include <stddef.h>
 #include <string.h>
 
 #include "lsp_internal.h"
@@ -212,6 +227,105 @@ static int extension_pointer(lsp_socket *s, LPVOID in, DWORD inlen, LPVOID out,
   return 0;
 }
 
+/* The size of a poll data with n entries; 0 when it overflows. */
+static size_t poll_size(ULONG n) {
+  size_t head = offsetof(counting_lsp_poll_data, fdArray);
+  if (n > (((size_t)-1) - head) / sizeof(WSAPOLLFD))
+    return 0;
+  return head + (size_t)n * sizeof(WSAPOLLFD);
+}
+
+static int ext_poll(lsp_socket *s, LPVOID in, DWORD inlen, LPVOID out,
+                    DWORD outlen, LPDWORD returned, LPWSATHREADID thread,
+                    LPINT err) {
+  size_t head = offsetof(counting_lsp_poll_data, fdArray);
+  if (in == NULL || out == NULL || inlen < head) {
+    *err = WSAEFAULT;
+    return SOCKET_ERROR;
+  }
+  ULONG fds;
+  memcpy(&fds, (const char *)in + offsetof(counting_lsp_poll_data, fds),
+         sizeof fds);
+  size_t size = poll_size(fds);
+  if (size == 0 || inlen < size || outlen < size) {
+    *err = WSAEFAULT;
+    return SOCKET_ERROR;
+  }
+  counting_lsp_poll_data *down = lsp_alloc(size);
+  lsp_socket **recs = lsp_alloc((fds > 0 ? fds : 1) * sizeof *recs);
+  if (down == NULL || recs == NULL) {
+    lsp_free(down);
+    lsp_free(recs);
+    *err = WSAENOBUFS;
+    return SOCKET_ERROR;
+  }
+  memcpy(down, in, size);
+  for (ULONG i = 0; i < fds; i++) {
+    int e;
+    recs[i] = lsp_socket_ref(down->fdArray[i].fd, &e);
+    if (recs[i] != NULL)
+      down->fdArray[i].fd = recs[i]->lower;
+  }
+  DWORD bytes = 0;
+  int rc = s->provider->procs.lpWSPIoctl(s->lower, SIO_EXT_POLL, down,
+                                         (DWORD)size, down, (DWORD)size, &bytes,
+                                         NULL, NULL, thread, err);
+  if (rc == 0) {
+    /* The caller's fds with the next layer's answers. */
+    counting_lsp_poll_data *app = out;
+    if (out != in)
+      memcpy(out, in, size);
+    app->result = down->result;
+    for (ULONG i = 0; i < fds; i++)
+      app->fdArray[i].revents = down->fdArray[i].revents;
+    if (returned != NULL)
+      *returned = (DWORD)size;
+  }
+  for (ULONG i = 0; i < fds; i++)
+    if (recs[i] != NULL)
+      lsp_socket_deref(recs[i]);
+  lsp_free(recs);
+  lsp_free(down);
+  return rc;
+}
+
+static int ext_sendmsg(lsp_socket *s, LPVOID in, DWORD inlen, LPVOID out,
+                       DWORD outlen, LPDWORD returned, LPWSATHREADID thread,
+                       LPINT err) {
+  if (in == NULL || inlen < sizeof(counting_lsp_sendmsg)) {
+    *err = WSAEFAULT;
+    return SOCKET_ERROR;
+  }
+  counting_lsp_sendmsg app, down;
+  memcpy(&app, in, sizeof app);
+  down = app;
+  const WSPPROC_TABLE *next = &s->provider->procs;
+  if (app.lpOverlapped == NULL) {
+    DWORD sent = 0;
+    down.lpNumberOfBytesSent = &sent;
+    int rc = next->lpWSPIoctl(s->lower, SIO_EXT_SENDMSG, &down, sizeof down,
+                              out, outlen, returned, NULL, NULL, thread, err);
+    if (rc == 0) {
+      lsp_count(s, TRUE, sent);
+      if (app.lpNumberOfBytesSent != NULL)
+        *app.lpNumberOfBytesSent = sent;
+    }
+    return rc;
+  }
+  lsp_op *op = lsp_op_begin(s, LSP_OP_SEND, app.lpOverlapped,
+                            app.lpCompletionRoutine, thread, err);
+  if (op == NULL)
+    return SOCKET_ERROR;
+  DWORD done = 0;
+  int e = 0;
+  down.lpNumberOfBytesSent = &done;
+  down.lpOverlapped = &op->ov;
+  down.lpCompletionRoutine = NULL;
+  int rc = next->lpWSPIoctl(s->lower, SIO_EXT_SENDMSG, &down, sizeof down, out,
+                            outlen, returned, NULL, NULL, &op->thread, &e);
+  return lsp_op_submitted(op, rc, e, err);
+}
+
 int WSPAPI lsp_WSPIoctl(SOCKET h, DWORD dwIoControlCode, LPVOID lpvInBuffer,
                         DWORD cbInBuffer, LPVOID lpvOutBuffer,
                         DWORD cbOutBuffer, LPDWORD lpcbBytesReturned,
@@ -251,6 +365,18 @@ int WSPAPI lsp_WSPIoctl(SOCKET h, DWORD dwIoControlCode, LPVOID lpvInBuffer,
     memcpy(lpvOutBuffer, &h, sizeof h);
     rc = answered(h, sizeof h, lpcbBytesReturned, lpOverlapped,
                   lpCompletionRoutine, lpThreadId, lpErrno);
+    break;
+  case SIO_EXT_POLL:
+  case SIO_EXT_SENDMSG:
+    if (lpOverlapped != NULL) {
+      *lpErrno = WSAEINVAL;
+      break;
+    }
+    rc = dwIoControlCode == SIO_EXT_POLL
+             ? ext_poll(s, lpvInBuffer, cbInBuffer, lpvOutBuffer, cbOutBuffer,
+                        lpcbBytesReturned, lpThreadId, lpErrno)
+             : ext_sendmsg(s, lpvInBuffer, cbInBuffer, lpvOutBuffer,
+                           cbOutBuffer, lpcbBytesReturned, lpThreadId, lpErrno);
     break;
   default:
     if (lpOverlapped == NULL) {

@@ -66,7 +66,13 @@ typedef struct lsp_globals {
   lsp_socket *sockets;
   volatile LONG inflight; /* operations the next layers still owe */
   volatile LONG stopping; /* the last WSPCleanup is stopping the worker */
+  HANDLE freed;           /* auto-reset: set whenever a record is freed */
+  BOOL leaked; /* a cleanup timed out and left everything allocated */
 } lsp_globals;
+
+/* Longest the last WSPCleanup waits for the completion worker, and then
+ * for the calls still in progress, before it leaks what they use. */
+#define STOP_WAIT_MS 30000
 
 extern lsp_globals g;
 
@@ -78,6 +84,8 @@ void lsp_free(void *p);
  * with *err. */
 lsp_provider *lsp_provider_for(const WSAPROTOCOL_INFOW *info, LPINT err);
 int WSPAPI lsp_WSPCleanup(LPINT lpErrno);
+/* The module's HINSTANCE from CountingDllMain (NULL when none ran). */
+HINSTANCE lsp_instance(void);
 
 /* sockets.c */
 /* A new record and handle for the next layer's socket lower (accepted
@@ -119,7 +127,12 @@ typedef struct lsp_op {
 } lsp_op;
 
 int lsp_overlap_start(void);
-void lsp_overlap_stop(void);
+/* Stops the completion worker; FALSE when it did not end in STOP_WAIT_MS
+ * (the next layers still owe completions: nothing may be freed). */
+BOOL lsp_overlap_stop(void);
+/* Completions that could not be delivered (a failed WPUQueueApc or
+ * WPUCompleteOverlappedRequest), since the module was loaded. */
+extern volatile LONG lsp_lost_completions;
 /* Prepares the substitution of the application's app_ov on s (references
  * s); NULL with *err. thread may be NULL (extension functions). */
 lsp_op *lsp_op_begin(lsp_socket *s, lsp_op_kind kind, LPWSAOVERLAPPED app_ov,
@@ -156,7 +169,10 @@ BOOL WSPAPI lsp_WSPGetOverlappedResult(SOCKET, LPWSAOVERLAPPED, LPDWORD, BOOL,
 /* asyncselect.c */
 int WSPAPI lsp_WSPAsyncSelect(SOCKET, HWND, unsigned int, LONG, LPINT);
 void lsp_async_accepting(BOOL begin); /* around the next layer's accept */
-void lsp_async_stop(void);            /* the last WSPCleanup */
+/* A record for the next layer's socket lower exists now: messages parked
+ * for it are relayed (from the relay thread, in order). */
+void lsp_async_created(SOCKET lower);
+void lsp_async_stop(void); /* the last WSPCleanup */
 
 /* extension.c */
 int WSPAPI lsp_WSPIoctl(SOCKET, DWORD, LPVOID, DWORD, LPVOID, DWORD, LPDWORD,

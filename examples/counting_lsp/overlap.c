@@ -36,15 +36,10 @@
 
 #define KEY_WAKE ((ULONG_PTR)1) /* a packet that only wakes the worker */
 
-/* Longest the last WSPCleanup waits for the next layers to complete what
- * they still owe; then the worker is left behind (leaked) rather than
- * freeing what it would touch. */
-#define STOP_WAIT_MS 30000
-
 static void complete(lsp_op *op, DWORD bytes, BOOL ok, DWORD status);
 
 static DWORD WINAPI worker(LPVOID arg) {
-  (void)arg;
+  HANDLE port = arg; /* its own: g.port is cleared at stop */
   for (;;) {
     if (InterlockedCompareExchange(&g.stopping, 0, 0) &&
         InterlockedCompareExchange(&g.inflight, 0, 0) == 0)
@@ -52,7 +47,7 @@ static DWORD WINAPI worker(LPVOID arg) {
     DWORD bytes = 0;
     ULONG_PTR key = 0;
     LPOVERLAPPED ov = NULL;
-    BOOL ok = GetQueuedCompletionStatus(g.port, &bytes, &key, &ov, INFINITE);
+    BOOL ok = GetQueuedCompletionStatus(port, &bytes, &key, &ov, INFINITE);
     if (ov == NULL) {
       if (!ok && key != KEY_WAKE)
         return 1; /* the port is gone */
@@ -68,7 +63,7 @@ int lsp_overlap_start(void) {
   g.port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
   if (g.port == NULL)
     return WSAENOBUFS;
-  g.worker = CreateThread(NULL, 0, worker, NULL, 0, NULL);
+  g.worker = CreateThread(NULL, 0, worker, g.port, 0, NULL);
   if (g.worker == NULL) {
     CloseHandle(g.port);
     return WSAENOBUFS;
@@ -76,13 +71,20 @@ int lsp_overlap_start(void) {
   return 0;
 }
 
-void lsp_overlap_stop(void) {
+BOOL lsp_overlap_stop(void) {
   InterlockedExchange(&g.stopping, 1);
   PostQueuedCompletionStatus(g.port, 0, KEY_WAKE, NULL);
-  if (WaitForSingleObject(g.worker, STOP_WAIT_MS) == WAIT_OBJECT_0)
-    CloseHandle(g.worker);
+  if (WaitForSingleObject(g.worker, STOP_WAIT_MS) != WAIT_OBJECT_0) {
+    /* The next layers still own lsp_op structures (on our heap) and may
+     * complete them to our port at any time: the worker, the port, the
+     * heap and this module stay (a deliberate leak, see global_stop). */
+    g.worker = g.port = NULL;
+    return FALSE;
+  }
+  CloseHandle(g.worker);
   CloseHandle(g.port);
   g.worker = g.port = NULL;
+  return TRUE;
 }
 
 /* ---- Submission ---- */
@@ -124,7 +126,12 @@ lsp_op *lsp_op_begin(lsp_socket *s, lsp_op_kind kind, LPWSAOVERLAPPED app_ov,
      * application's "no port" flag, not part of the handle). */
     ResetEvent((HANDLE)((ULONG_PTR)app_ov->hEvent & ~(ULONG_PTR)1));
   }
+  /* The provider's fields of the application's structure (Microsoft's
+   * WSAOVERLAPPED page for providers): in progress now; the error, flags
+   * and bytes are written at completion. */
   app_ov->InternalHigh = 0;
+  app_ov->Offset = 0;
+  app_ov->OffsetHigh = 0;
   app_ov->Internal = WSS_OPERATION_IN_PROGRESS;
   lsp_socket_addref(s);
   InterlockedIncrement(&g.inflight);
@@ -147,7 +154,11 @@ int lsp_op_submitted(lsp_op *op, int rc, int lower_err, LPINT err) {
     *err = WSA_IO_PENDING; /* op may be complete and freed already */
     return SOCKET_ERROR;
   }
-  op->app_ov->Internal = 0; /* refused at once: nothing will be notified */
+  /* Refused at once: nothing will be notified; the structure says so. */
+  op->app_ov->OffsetHigh = (DWORD)lower_err;
+  op->app_ov->Offset = 0;
+  op->app_ov->InternalHigh = 0;
+  op->app_ov->Internal = 0;
   op_end(op);
   *err = lower_err;
   return SOCKET_ERROR;
@@ -165,18 +176,37 @@ static void CALLBACK run_routine(DWORD_PTR context) {
   routine(ov->OffsetHigh, (DWORD)ov->InternalHigh, ov, ov->Offset);
 }
 
+volatile LONG lsp_lost_completions;
+
+/* A completion the application will never see: counted and reported to
+ * the debugger (the operation itself is over; nothing else can be done). */
+static void lost(const WCHAR *what) {
+  InterlockedIncrement(&lsp_lost_completions);
+  OutputDebugStringW(what);
+}
+
 void lsp_notify(SOCKET handle, LPWSAOVERLAPPED ov,
                 LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
                 LPWSATHREADID thread, DWORD err, DWORD bytes, DWORD flags) {
   int e;
+  /* The provider writes the results itself on both paths, before the
+   * upcall (Microsoft's WSAOVERLAPPED page: OffsetHigh the error, Offset
+   * the flags, InternalHigh the bytes); WPUCompleteOverlappedRequest then
+   * ends the operation (Internal) and signals it. */
   ov->Offset = flags;
+  ov->OffsetHigh = err;
+  ov->InternalHigh = bytes;
   if (routine != NULL) {
-    ov->OffsetHigh = err;
-    ov->InternalHigh = bytes;
     ov->Internal = (ULONG_PTR)routine;
-    g.up.lpWPUQueueApc(thread, run_routine, (DWORD_PTR)ov, &e);
-  } else {
-    WPUCompleteOverlappedRequest(handle, ov, err, bytes, &e);
+    if (g.up.lpWPUQueueApc(thread, run_routine, (DWORD_PTR)ov, &e) != 0) {
+      ov->Internal = 0; /* done, but the routine will not run */
+      lost(L"counting_lsp: WPUQueueApc failed, a completion routine is "
+           L"lost\n");
+    }
+  } else if (WPUCompleteOverlappedRequest(handle, ov, err, bytes, &e) != 0) {
+    ov->Internal = 0;
+    lost(L"counting_lsp: WPUCompleteOverlappedRequest failed, a completion "
+         L"is lost\n");
   }
 }
 

@@ -16,23 +16,65 @@
  * next layer once. WSPStartup and WSPCleanup are reference-counted; the last
  * WSPCleanup closes every socket still open, stops the completion worker,
  * cleans up every next layer, FreeLibrary's it and destroys the private
- * heap. Startup and cleanup are serialised by a spin guard (they are rare;
- * a critical section would itself need initialising first). */
+ * heap. Startup and cleanup are serialised by a critical section made once
+ * per load of the module (by DllMain, or by the first WSPStartup when no
+ * DllMain ran, e.g. a test that registers none).
+ *
+ * The last WSPCleanup frees nothing another thread may still be using: it
+ * waits (STOP_WAIT_MS) until every socket record is gone, i.e. until the
+ * calls still in progress on other threads (each holds a reference) and the
+ * operations the next layers still owe have ended. If that wait or the
+ * completion worker's times out, the heap, the lock, the next layers' DLLs
+ * and the worker are left as they are: a deliberate leak (reported with
+ * OutputDebugStringW), better than freeing memory in use. */
 #include <string.h>
 
 #include "lsp_internal.h"
 
 lsp_globals g;
 
-static volatile LONG guard;
+/* Serialises startup and cleanup. guard_state: 0 not made, 1 being made,
+ * 2 ready. */
+static CRITICAL_SECTION guard;
+static volatile LONG guard_state;
+static HINSTANCE instance; /* from DllMain; NULL when none ran */
 
 static void guard_enter(void) {
-  while (InterlockedCompareExchange(&guard, 1, 0) != 0)
+  if (InterlockedCompareExchange(&guard_state, 1, 0) == 0) {
+    InitializeCriticalSection(&guard);
+    InterlockedExchange(&guard_state, 2);
+  }
+  /* Only while another thread runs InitializeCriticalSection, once. */
+  while (InterlockedCompareExchange(&guard_state, 2, 2) != 2)
     Sleep(0);
+  EnterCriticalSection(&guard);
 }
 
 static void guard_leave(void) {
-  InterlockedExchange(&guard, 0);
+  LeaveCriticalSection(&guard);
+}
+
+HINSTANCE lsp_instance(void) {
+  return instance;
+}
+
+BOOL WINAPI CountingDllMain(HINSTANCE hinstDLL, DWORD fdwReason,
+                            LPVOID lpvReserved) {
+  (void)lpvReserved;
+  if (fdwReason == DLL_PROCESS_ATTACH) {
+    instance = hinstDLL;
+    if (InterlockedCompareExchange(&guard_state, 1, 0) == 0) {
+      InitializeCriticalSection(&guard);
+      InterlockedExchange(&guard_state, 2);
+    }
+  } else if (fdwReason == DLL_PROCESS_DETACH) {
+    /* Unloaded: the next load starts afresh. Not when a cleanup leaked
+     * (its worker may still run: keep everything). */
+    if (!g.leaked && InterlockedCompareExchange(&guard_state, 0, 2) == 2)
+      DeleteCriticalSection(&guard);
+    instance = NULL;
+  }
+  return TRUE;
 }
 
 void *lsp_alloc(size_t size) {
@@ -239,12 +281,20 @@ static int global_start(WSPUPCALLTABLE *up) {
   g.heap = HeapCreate(0, 128000, 0);
   if (g.heap == NULL)
     return WSAENOBUFS;
+  g.freed = CreateEventW(NULL, FALSE, FALSE, NULL);
+  if (g.freed == NULL) {
+    HeapDestroy(g.heap);
+    g.heap = NULL;
+    return WSAENOBUFS;
+  }
   InitializeCriticalSection(&g.lock);
   g.up = *up;
   g.providers = NULL;
   g.sockets = NULL;
   int rc = lsp_overlap_start();
   if (rc != 0) {
+    CloseHandle(g.freed);
+    g.freed = NULL;
     DeleteCriticalSection(&g.lock);
     HeapDestroy(g.heap);
     g.heap = NULL;
@@ -252,10 +302,37 @@ static int global_start(WSPUPCALLTABLE *up) {
   return rc;
 }
 
+/* Waits until no socket record is left (calls in progress on other
+ * threads and operations in flight hold theirs); FALSE on timeout. */
+static BOOL sockets_gone(void) {
+  DWORD start = GetTickCount();
+  for (;;) {
+    EnterCriticalSection(&g.lock);
+    BOOL empty = g.sockets == NULL;
+    LeaveCriticalSection(&g.lock);
+    if (empty)
+      return TRUE;
+    DWORD spent = GetTickCount() - start;
+    if (spent >= STOP_WAIT_MS ||
+        WaitForSingleObject(g.freed, STOP_WAIT_MS - spent) == WAIT_FAILED)
+      return FALSE;
+  }
+}
+
 static void global_stop(void) {
   lsp_socket_close_all();
   lsp_async_stop();
-  lsp_overlap_stop();
+  BOOL idle = lsp_overlap_stop();
+  if (idle)
+    idle = sockets_gone();
+  if (!idle) {
+    /* Something still runs in (or will call back into) our records and the
+     * next layers: leak them all rather than free memory in use. */
+    OutputDebugStringW(L"counting_lsp: WSPCleanup timed out waiting for "
+                       L"calls in progress; its memory is left allocated\n");
+    g.leaked = TRUE;
+    return;
+  }
   while (g.providers != NULL) {
     lsp_provider *p = g.providers;
     g.providers = p->next;
@@ -265,6 +342,8 @@ static void global_stop(void) {
     FreeLibrary(p->module);
     lsp_free(p);
   }
+  CloseHandle(g.freed);
+  g.freed = NULL;
   DeleteCriticalSection(&g.lock);
   HeapDestroy(g.heap);
   g.heap = NULL;
@@ -292,7 +371,11 @@ int WSPAPI CountingWSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
   if (lpWSPData == NULL || lpProtocolInfo == NULL || lpProcTable == NULL)
     return WSAEFAULT;
   guard_enter();
-  int rc = g.startups == 0 ? global_start(&UpcallTable) : 0;
+  /* After a cleanup that had to leak, the old worker and records are still
+   * in use: this load of the module cannot start again. */
+  int rc = g.leaked          ? WSAEPROVIDERFAILEDINIT
+           : g.startups == 0 ? global_start(&UpcallTable)
+                             : 0;
   lsp_provider *p = NULL;
   if (rc == 0)
     rc = start_provider(lpProtocolInfo, wVersionRequested, &p);
@@ -311,3 +394,12 @@ void WSPAPI CountingGetLspGuid(LPGUID lpGuid) {
   if (lpGuid != NULL)
     *lpGuid = COUNTING_LSP_GUID;
 }
+
+#ifdef COUNTING_LSP_DLL
+/* The DLL's entry point (the loader calls DllMain by that name); the
+ * static library keeps CountingDllMain only, so that several providers can
+ * be linked into one test. */
+BOOL WINAPI DllMain(HINSTANCE hinstDLL, DWORD fdwReason, LPVOID lpvReserved) {
+  return CountingDllMain(hinstDLL, fdwReason, lpvReserved);
+}
+#endif

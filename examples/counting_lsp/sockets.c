@@ -51,19 +51,29 @@ SOCKET lsp_socket_create(lsp_provider *p, SOCKET lower,
   if (g.sockets != NULL)
     g.sockets->prev = s;
   g.sockets = s;
+  SOCKET handle = s->handle; /* s may go as soon as g.lock is left */
   LeaveCriticalSection(&g.lock);
-  return s->handle;
+  if (parent != NULL)
+    lsp_async_created(lower);
+  return handle;
 }
 
 lsp_socket *lsp_socket_ref(SOCKET h, LPINT err) {
   DWORD_PTR ctx = 0;
   lsp_socket *s = NULL;
   EnterCriticalSection(&g.lock);
+  /* The context of a handle of ANOTHER non-IFS provider (a handle in a
+   * select set, SO_UPDATE_ACCEPT_CONTEXT's optval, AcceptEx's accept
+   * socket) is that provider's pointer, or any value: it is used only if it
+   * is one of our live records, found in our list (never dereferenced
+   * before). O(sockets); a real LSP with many sockets would use a set. */
   if (g.up.lpWPUQuerySocketHandleContext(h, &ctx, err) == 0) {
-    s = (lsp_socket *)ctx;
-    if (s->closing)
+    s = g.sockets;
+    while (s != NULL && s != (lsp_socket *)ctx)
+      s = s->next;
+    if (s != NULL && (s->closing || s->handle != h))
       s = NULL;
-    else
+    if (s != NULL)
       InterlockedIncrement(&s->refs);
   }
   LeaveCriticalSection(&g.lock);
@@ -93,6 +103,7 @@ void lsp_socket_deref(lsp_socket *s) {
   LeaveCriticalSection(&g.lock);
   DeleteCriticalSection(&s->lock);
   lsp_free(s);
+  SetEvent(g.freed); /* the last WSPCleanup may be waiting for this */
 }
 
 /* Marks s closing; FALSE when it was already. */
@@ -405,28 +416,35 @@ static int WSPAPI lsp_WSPSelect(int nfds, fd_set *readfds, fd_set *writefds,
                                 fd_set *exceptfds,
                                 const struct timeval *timeout, LPINT lpErrno) {
   fd_set *sets[3] = {readfds, writefds, exceptfds};
-  fd_set lower[3];
-  lsp_socket *recs[3][FD_SETSIZE];
+  /* The application's sets may be larger than this file's FD_SETSIZE (64
+   * with Wine's and mingw-w64's headers; applications define their own):
+   * the lower sets and the records are sized from fd_count, on our heap. */
+  fd_set *lower[3] = {NULL, NULL, NULL};
+  lsp_socket **recs[3] = {NULL, NULL, NULL};
   u_int got[3] = {0, 0, 0};
   lsp_provider *p = NULL;
   int rc = 0;
   for (int k = 0; k < 3 && rc == 0; k++) {
-    lower[k].fd_count = 0;
     if (sets[k] == NULL)
       continue;
-    if (sets[k]->fd_count > FD_SETSIZE) {
-      *lpErrno = WSAEINVAL;
+    u_int n = sets[k]->fd_count;
+    lower[k] = lsp_alloc(offsetof(fd_set, fd_array) +
+                         (n > 0 ? n : 1) * sizeof(SOCKET));
+    recs[k] = lsp_alloc((n > 0 ? n : 1) * sizeof(lsp_socket *));
+    if (lower[k] == NULL || recs[k] == NULL) {
+      *lpErrno = WSAENOBUFS;
       rc = SOCKET_ERROR;
       break;
     }
-    for (u_int i = 0; i < sets[k]->fd_count; i++) {
+    lower[k]->fd_count = 0;
+    for (u_int i = 0; i < n; i++) {
       lsp_socket *s = lsp_socket_ref(sets[k]->fd_array[i], lpErrno);
       if (s == NULL) {
         rc = SOCKET_ERROR;
         break;
       }
       recs[k][got[k]++] = s;
-      lower[k].fd_array[lower[k].fd_count++] = s->lower;
+      lower[k]->fd_array[lower[k]->fd_count++] = s->lower;
       if (p == NULL)
         p = s->provider;
     }
@@ -438,19 +456,20 @@ static int WSPAPI lsp_WSPSelect(int nfds, fd_set *readfds, fd_set *writefds,
   if (rc == 0)
     /* (void *): mingw-w64 declares the timeout `const PTIMEVAL`, the SDK
      * `const struct timeval *`; this suits both. */
-    rc = p->procs.lpWSPSelect(
-        nfds, readfds ? &lower[0] : NULL, writefds ? &lower[1] : NULL,
-        exceptfds ? &lower[2] : NULL, (void *)timeout, lpErrno);
+    rc = p->procs.lpWSPSelect(nfds, lower[0], lower[1], lower[2],
+                              (void *)timeout, lpErrno);
   for (int k = 0; k < 3; k++) {
     if (rc != SOCKET_ERROR && sets[k] != NULL) {
       u_int n = 0;
       for (u_int i = 0; i < got[k]; i++)
-        if (g.up.lpWPUFDIsSet(recs[k][i]->lower, &lower[k]))
+        if (g.up.lpWPUFDIsSet(recs[k][i]->lower, lower[k]))
           sets[k]->fd_array[n++] = recs[k][i]->handle;
       sets[k]->fd_count = n;
     }
     for (u_int i = 0; i < got[k]; i++)
       lsp_socket_deref(recs[k][i]);
+    lsp_free(lower[k]);
+    lsp_free(recs[k]);
   }
   return rc;
 }

@@ -19,6 +19,8 @@
 #include <fws2/memnet.h>
 #include <wpu/catalog.h>
 #include <wpu/modules.h>
+#include <wpu/sockets.h>
+#include <wpu/world.h>
 #include <wpu/wpu.h>
 
 #include "counting_lsp.h"
@@ -50,7 +52,7 @@ static void install_base(void) {
   }
   const wpu_export ex[] = {
       {"WSPStartup", (FARPROC)(void (*)(void))CountingWSPStartup}};
-  DWORD rc = wpu_module_register(lsp_path, ex, 1, NULL);
+  DWORD rc = wpu_module_register(lsp_path, ex, 1, CountingDllMain);
   assert_true(rc == 0 || rc == ERROR_BUSY);
 }
 
@@ -700,6 +702,87 @@ static void select_reports_the_layers_handles(void **state) {
   closesocket(s);
 }
 
+/* ---- Review fixes ---- */
+
+static void
+refused_overlapped_call_leaves_its_error_in_offsethigh(void **state) {
+  (void)state;
+  SOCKET c = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
+                        WSA_FLAG_OVERLAPPED);
+  assert_int_not_equal(c, INVALID_SOCKET);
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.Offset = 0x1234; /* the provider's fields: cleared at the start */
+  ov.hEvent = WSACreateEvent();
+  WSABUF b = {4, "nope"};
+  DWORD n = 0;
+  /* Not connected: the next layer refuses it at once. */
+  assert_int_equal(WSASend(c, &b, 1, &n, 0, &ov, NULL), SOCKET_ERROR);
+  int err = WSAGetLastError();
+  assert_int_not_equal(err, WSA_IO_PENDING);
+  assert_int_equal(ov.OffsetHigh, (DWORD)err);
+  assert_int_equal(ov.Offset, 0);
+  assert_int_not_equal(ov.Internal, WSS_OPERATION_IN_PROGRESS);
+  WSACloseEvent(ov.hEvent);
+  closesocket(c);
+}
+
+/* A set bigger than this file's FD_SETSIZE, as an application that defines
+ * its own FD_SETSIZE passes it. */
+#define BIG_SET 80
+typedef struct big_set {
+  u_int fd_count;
+  SOCKET fd_array[BIG_SET];
+} big_set;
+
+static void select_takes_sets_larger_than_fd_setsize(void **state) {
+  (void)state;
+  big_set w;
+  w.fd_count = 0;
+  for (int i = 0; i < BIG_SET; i++) {
+    SOCKET u = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    assert_int_not_equal(u, INVALID_SOCKET);
+    w.fd_array[w.fd_count++] = u;
+  }
+  big_set all = w;
+  struct timeval tv = {0, 0};
+  assert_int_equal(select(0, NULL, (fd_set *)&w, NULL, &tv), BIG_SET);
+  assert_int_equal(w.fd_count, BIG_SET);
+  for (int i = 0; i < BIG_SET; i++) {
+    assert_int_equal(w.fd_array[i], all.fd_array[i]);
+    closesocket(all.fd_array[i]);
+  }
+}
+
+static void handles_of_another_non_ifs_provider_are_refused(void **state) {
+  (void)state;
+  /* Another provider's WPUCreateSocketHandle handle: its context means
+   * something to that provider only (here: a zeroed block). */
+  static char foreign_context[1024];
+  WSPUPCALLTABLE up = wpu_upcall_table();
+  int err = 0;
+  SOCKET f = up.lpWPUCreateSocketHandle(base_ids[WPU_CATALOG_TCP_IPV4],
+                                        (DWORD_PTR)foreign_context, &err);
+  assert_int_not_equal(f, INVALID_SOCKET);
+  SOCKET c = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  assert_int_not_equal(c, INVALID_SOCKET);
+  /* In a select set next to one of the layer's sockets. */
+  fd_set r;
+  FD_ZERO(&r);
+  FD_SET(c, &r);
+  FD_SET(f, &r);
+  struct timeval tv = {0, 0};
+  assert_int_equal(select(0, &r, NULL, NULL, &tv), SOCKET_ERROR);
+  assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
+  /* As SO_UPDATE_ACCEPT_CONTEXT's listening socket. */
+  assert_int_equal(setsockopt(c, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT,
+                              (const char *)&f, sizeof f),
+                   SOCKET_ERROR);
+  assert_int_equal(WSAGetLastError(), WSAENOTSOCK);
+  closesocket(c);
+  assert_int_equal(up.lpWPUCloseSocketHandle(f, &err), 0);
+}
+
 /* ---- Stacked over another LSP ---- */
 
 /* "tap": a minimal IFS layer between counting_lsp and memnet, written in
@@ -737,6 +820,50 @@ static int WSPAPI tap_send(SOCKET s, LPWSABUF b, DWORD n, LPDWORD sent,
   return tap_next.lpWSPSend(s, b, n, sent, flags, ov, cr, t, err);
 }
 
+/* What the tap's WSPIoctl saw of ws2_32's extension ioctls. */
+static volatile LONG tap_polls, tap_sendmsgs;
+
+/* SIO_EXT_POLL and SIO_EXT_SENDMSG as a base provider would answer them
+ * (memnet has neither): poll reports every socket it knows (memnet's own)
+ * writable and any other handle POLLNVAL; sendmsg sends the message's
+ * buffers with memnet's WSPSend. */
+static int WSPAPI tap_ioctl(SOCKET s, DWORD code, LPVOID in, DWORD inlen,
+                            LPVOID out, DWORD outlen, LPDWORD ret,
+                            LPWSAOVERLAPPED ov,
+                            LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                            LPWSATHREADID t, LPINT err) {
+  if (code == SIO_EXT_POLL) {
+    InterlockedIncrement(&tap_polls);
+    counting_lsp_poll_data *pd = in;
+    assert_ptr_equal(in, out);
+    int ready = 0;
+    for (ULONG i = 0; i < pd->fds; i++) {
+      struct sockaddr_storage a;
+      int len = sizeof a, e = 0;
+      BOOL mine =
+          tap_next.lpWSPGetSockName(pd->fdArray[i].fd, (struct sockaddr *)&a,
+                                    &len, &e) == 0 ||
+          e != WSAENOTSOCK;
+      pd->fdArray[i].revents = mine ? POLLWRNORM : POLLNVAL;
+      ready++;
+    }
+    pd->result = ready;
+    *ret = outlen;
+    return 0;
+  }
+  if (code == SIO_EXT_SENDMSG) {
+    InterlockedIncrement(&tap_sendmsgs);
+    counting_lsp_sendmsg *sm = in;
+    assert_true(inlen >= sizeof *sm);
+    return tap_next.lpWSPSend(s, sm->lpMsg->lpBuffers, sm->lpMsg->dwBufferCount,
+                              sm->lpNumberOfBytesSent, sm->dwFlags,
+                              sm->lpOverlapped, sm->lpCompletionRoutine, t,
+                              err);
+  }
+  return tap_next.lpWSPIoctl(s, code, in, inlen, out, outlen, ret, ov, cr, t,
+                             err);
+}
+
 static int WSPAPI tap_startup(WORD v, LPWSPDATA d, LPWSAPROTOCOL_INFOW info,
                               WSPUPCALLTABLE up, LPWSPPROC_TABLE t) {
   WSAPROTOCOL_INFOW base;
@@ -748,8 +875,110 @@ static int WSPAPI tap_startup(WORD v, LPWSPDATA d, LPWSAPROTOCOL_INFOW info,
     tap_next = *t;
     t->lpWSPSocket = tap_socket;
     t->lpWSPSend = tap_send;
+    t->lpWSPIoctl = tap_ioctl;
   }
   return rc;
+}
+
+/* counting_lsp over tap over memnet, started; c and s connected. */
+static void tap_stack(SOCKET *c, SOCKET *s) {
+  tap_sends = tap_sockets = tap_startups = tap_polls = tap_sendmsgs = 0;
+  const wpu_export ex[] = {
+      {"WSPStartup", (FARPROC)(void (*)(void))tap_startup}};
+  DWORD r = wpu_module_register(tap_path, ex, 1, NULL);
+  assert_true(r == 0 || r == ERROR_BUSY);
+  DWORD tap_dummy, tap_chains[WPU_CATALOG_STANDARD_COUNT];
+  assert_int_equal(wpu_catalog_install_lsp(&tap_guid, tap_path, L"tap",
+                                           base_ids, WPU_CATALOG_STANDARD_COUNT,
+                                           TRUE, &tap_dummy, tap_chains),
+                   0);
+  install_counting_over(tap_chains);
+  assert_int_equal(startup(), 0);
+  connected_pair(c, s);
+}
+
+static SOCKET bsp_handle(SOCKET s, DWORD code) {
+  SOCKET h = INVALID_SOCKET;
+  DWORD n = 0;
+  assert_int_equal(WSAIoctl(s, code, NULL, 0, &h, sizeof h, &n, NULL, NULL), 0);
+  return h;
+}
+
+static void
+wsapoll_through_the_layer_reaches_the_next_layer_translated(void **state) {
+  (void)state;
+  SOCKET c, s;
+  tap_stack(&c, &s);
+  /* ws2_32's WSAPoll: SIO_BSP_HANDLE_POLL, then SIO_EXT_POLL to that. */
+  SOCKET bsp = bsp_handle(c, _WSAIOR(IOC_WS2, 29));
+  assert_int_equal(bsp, c);
+  char buf[sizeof(counting_lsp_poll_data) + sizeof(WSAPOLLFD)];
+  counting_lsp_poll_data *pd = (counting_lsp_poll_data *)buf;
+  memset(buf, 0, sizeof buf);
+  pd->fds = 2;
+  pd->timeout = 0;
+  pd->fdArray[0].fd = c;
+  pd->fdArray[0].events = POLLWRNORM;
+  pd->fdArray[1].fd = s;
+  pd->fdArray[1].events = POLLWRNORM;
+  DWORD n = 0;
+  assert_int_equal(WSAIoctl(bsp, SIO_EXT_POLL, buf, sizeof buf, buf, sizeof buf,
+                            &n, NULL, NULL),
+                   0);
+  assert_int_equal(tap_polls, 1);
+  /* The next layer saw its own sockets; the caller gets its own back. */
+  assert_int_equal(pd->result, 2);
+  assert_int_equal(pd->fdArray[0].fd, c);
+  assert_int_equal(pd->fdArray[1].fd, s);
+  assert_int_equal(pd->fdArray[0].revents, POLLWRNORM);
+  assert_int_equal(pd->fdArray[1].revents, POLLWRNORM);
+  closesocket(c);
+  closesocket(s);
+}
+
+static void wsasendmsg_through_the_layer_is_counted_as_a_send(void **state) {
+  (void)state;
+  SOCKET c, s;
+  tap_stack(&c, &s);
+  SOCKET bsp = bsp_handle(c, _WSAIOR(IOC_WS2, 27)); /* SIO_BSP_HANDLE */
+  assert_int_equal(bsp, c);
+  WSABUF b = {5, "msg-1"};
+  WSAMSG msg;
+  memset(&msg, 0, sizeof msg);
+  msg.lpBuffers = &b;
+  msg.dwBufferCount = 1;
+  DWORD sent = 0, n = 0;
+  counting_lsp_sendmsg sm = {&msg, 0, &sent, NULL, NULL};
+  assert_int_equal(
+      WSAIoctl(bsp, SIO_EXT_SENDMSG, &sm, sizeof sm, NULL, 0, &n, NULL, NULL),
+      0);
+  assert_int_equal(sent, 5);
+  /* Overlapped, with an event: completed through the layer. */
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = WSACreateEvent();
+  WSABUF b2 = {5, "msg-2"};
+  msg.lpBuffers = &b2;
+  counting_lsp_sendmsg so = {&msg, 0, NULL, &ov, NULL};
+  int rc =
+      WSAIoctl(bsp, SIO_EXT_SENDMSG, &so, sizeof so, NULL, 0, &n, NULL, NULL);
+  assert_true(rc == 0 || WSAGetLastError() == WSA_IO_PENDING);
+  assert_int_equal(
+      WSAWaitForMultipleEvents(1, &ov.hEvent, TRUE, WAIT_MS, FALSE),
+      WSA_WAIT_EVENT_0);
+  DWORD flags = 0;
+  assert_true(WSAGetOverlappedResult(c, &ov, &n, FALSE, &flags));
+  assert_int_equal(n, 5);
+  char got[10];
+  recv_exactly(s, got, 10);
+  assert_memory_equal(got, "msg-1msg-2", 10);
+  assert_int_equal(tap_sendmsgs, 2);
+  counting_lsp_stats st = stats_of(c);
+  assert_int_equal(st.sends, 2);
+  assert_int_equal(st.bytes_sent, 10);
+  WSACloseEvent(ov.hEvent);
+  closesocket(c);
+  closesocket(s);
 }
 
 static void stacks_over_another_lsp(void **state) {
@@ -814,8 +1043,17 @@ int main(void) {
       T(unknown_extension_functions_fail_with_einval),
       T(stats_ioctl_checks_its_buffer_and_socket),
       T(select_reports_the_layers_handles),
+      T(refused_overlapped_call_leaves_its_error_in_offsethigh),
+      T(select_takes_sets_larger_than_fd_setsize),
+      T(handles_of_another_non_ifs_provider_are_refused),
       cmocka_unit_test_setup_teardown(stacks_over_another_lsp, setup_base_only,
                                       teardown),
+      cmocka_unit_test_setup_teardown(
+          wsapoll_through_the_layer_reaches_the_next_layer_translated,
+          setup_base_only, teardown),
+      cmocka_unit_test_setup_teardown(
+          wsasendmsg_through_the_layer_is_counted_as_a_send, setup_base_only,
+          teardown),
 #ifdef HAVE_CONFORMANCE
       FWS2_CONFORMANCE_TESTS(setup_installed, teardown),
 #endif
