@@ -7,7 +7,17 @@
  * sample: one critical section guards the layer's state, memory comes from
  * a private heap, WSPStartup/WSPCleanup are reference-counted and the last
  * WSPCleanup cleans up every lower layer and unloads it (FreeLibrary). It
- * builds unchanged with libwpu on Linux and with mingw-w64 for Windows. */
+ * builds unchanged with libwpu on Linux and with mingw-w64 for Windows.
+ *
+ * The last WSPCleanup frees nothing a call still in progress on another
+ * thread uses: it drops the socket list, cleans up the lower layers (which
+ * ends their blocking calls), then waits (CLEANUP_WAIT_MS) until every
+ * socket context is freed, i.e. until those calls have returned, before it
+ * unloads the lower layers and destroys the heap. On timeout both are left
+ * allocated (a deliberate leak, reported with OutputDebugStringW) and this
+ * load of the module refuses further WSPStartup calls
+ * (WSAEPROVIDERFAILEDINIT), as does a WSPStartup that comes while another
+ * thread's last WSPCleanup is still waiting. */
 #include <winsock2.h>
 #include <ws2spi.h>
 #include <ws2tcpip.h>
@@ -44,8 +54,15 @@ typedef struct sock_ctx {
   DWORD recent_len;
 } sock_ctx;
 
+/* Longest the last WSPCleanup waits for calls in progress. */
+#define CLEANUP_WAIT_MS 30000
+
 static CRITICAL_SECTION g_cs; /* guards everything below */
 static BOOL g_attached;
+static HANDLE g_freed;  /* auto-reset: set whenever a context is freed */
+static LONG g_contexts; /* socket contexts allocated, not yet freed */
+static BOOL g_stopping; /* the last WSPCleanup is waiting */
+static BOOL g_leaked;   /* a cleanup timed out: heap and layers leaked */
 static HANDLE g_heap;
 static LONG g_startups;
 static WSPUPCALLTABLE g_upcalls;
@@ -123,8 +140,11 @@ static sock_ctx *ref_socket(SOCKET s) {
 
 static void deref_socket(sock_ctx *c) {
   EnterCriticalSection(&g_cs);
-  if (--c->refs == 0)
+  if (--c->refs == 0) {
     HeapFree(g_heap, 0, c);
+    g_contexts--;
+    SetEvent(g_freed);
+  }
   LeaveCriticalSection(&g_cs);
 }
 
@@ -168,6 +188,9 @@ static SOCKET adopt(layer *l, SOCKET s, LPINT lpErrno) {
   c->s = r; /* the same handle: an IFS layer keeps the lower one */
   c->layer = l;
   c->refs = 1;
+  EnterCriticalSection(&g_cs);
+  g_contexts++;
+  LeaveCriticalSection(&g_cs);
   link_socket(c);
   return r;
 }
@@ -281,24 +304,57 @@ static int WSPAPI ifs_connect(SOCKET s, const struct sockaddr *name,
 
 /* ---- Send inspection ---- */
 
-/* Counts `bytes` bytes of the buffers and the pattern occurrences in them,
- * continuing the match from earlier sends (under g_cs). */
-static void inspect(sock_ctx *c, const WSABUF *bufs, DWORD count,
-                    ULONGLONG bytes) {
-  c->stats.sends++;
-  c->stats.bytes_sent += bytes;
-  DWORD plen = g_pattern_len;
+/* The pattern match of one socket: the last bytes sent and the hits. */
+typedef struct match {
+  BYTE recent[IFS_LSP_MAX_PATTERN];
+  DWORD recent_len;
+  DWORD hits;
+} match;
+
+/* Continues m over the first `bytes` bytes of the buffers (pattern: plen
+ * bytes). Touches only m and the buffers: runs without g_cs. */
+static void scan(match *m, const BYTE *pattern, DWORD plen, const WSABUF *bufs,
+                 DWORD count, ULONGLONG bytes) {
   for (DWORD i = 0; i < count && bytes > 0 && plen > 0; i++) {
     for (ULONG k = 0; k < bufs[i].len && bytes > 0; k++, bytes--) {
-      if (c->recent_len == plen) {
-        memmove(c->recent, c->recent + 1, plen - 1);
-        c->recent_len--;
+      if (m->recent_len == plen) {
+        memmove(m->recent, m->recent + 1, plen - 1);
+        m->recent_len--;
       }
-      c->recent[c->recent_len++] = (BYTE)bufs[i].buf[k];
-      if (c->recent_len == plen && memcmp(c->recent, g_pattern, plen) == 0)
-        c->stats.pattern_hits++;
+      m->recent[m->recent_len++] = (BYTE)bufs[i].buf[k];
+      if (m->recent_len == plen && memcmp(m->recent, pattern, plen) == 0)
+        m->hits++;
     }
   }
+}
+
+/* Scans `bytes` bytes of the buffers from c's match state into *m (the
+ * state and pattern are copied under g_cs, the bytes read without it). */
+static void inspect(sock_ctx *c, const WSABUF *bufs, DWORD count,
+                    ULONGLONG bytes, match *m) {
+  BYTE pattern[IFS_LSP_MAX_PATTERN];
+  EnterCriticalSection(&g_cs);
+  DWORD plen = g_pattern_len;
+  memcpy(pattern, g_pattern, plen);
+  memcpy(m->recent, c->recent, c->recent_len);
+  m->recent_len = c->recent_len;
+  m->hits = 0;
+  LeaveCriticalSection(&g_cs);
+  scan(m, pattern, plen, bufs, count, bytes);
+}
+
+/* Commits one send to c's statistics: bytes taken by the lower provider
+ * and, when it took them, the inspection m. */
+static void commit(sock_ctx *c, ULONGLONG bytes, const match *m) {
+  EnterCriticalSection(&g_cs);
+  c->stats.sends++;
+  c->stats.bytes_sent += bytes;
+  if (bytes > 0) {
+    c->stats.pattern_hits += m->hits;
+    memcpy(c->recent, m->recent, m->recent_len);
+    c->recent_len = m->recent_len;
+  }
+  LeaveCriticalSection(&g_cs);
 }
 
 static int WSPAPI ifs_send(
@@ -307,6 +363,19 @@ static int WSPAPI ifs_send(
     LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine,
     LPWSATHREADID lpThreadId, LPINT lpErrno) {
   WITH_SOCKET(s, c, SOCKET_ERROR);
+  /* An overlapped send's buffers are inspected BEFORE the call down: once
+   * the lower provider has the operation it may complete it, and the
+   * application reuse or free the buffers, before WSPSend returns here.
+   * The result decides afterwards whether the inspection counts. A
+   * blocking send's buffers stay the caller's until it returns: what the
+   * lower provider reports it took is inspected after the call. */
+  match m = {{0}, 0, 0};
+  ULONGLONG total = 0;
+  if (lpOverlapped != NULL) {
+    for (DWORD i = 0; i < dwBufferCount; i++)
+      total += lpBuffers[i].len;
+    inspect(c, lpBuffers, dwBufferCount, total, &m);
+  }
   int rc = c->layer->lower.lpWSPSend(s, lpBuffers, dwBufferCount,
                                      lpNumberOfBytesSent, dwFlags, lpOverlapped,
                                      lpCompletionRoutine, lpThreadId, lpErrno);
@@ -315,13 +384,11 @@ static int WSPAPI ifs_send(
   ULONGLONG bytes = 0;
   if (rc == 0 && lpOverlapped == NULL && lpNumberOfBytesSent != NULL) {
     bytes = *lpNumberOfBytesSent;
+    inspect(c, lpBuffers, dwBufferCount, bytes, &m);
   } else if (lpOverlapped != NULL && (rc == 0 || *lpErrno == WSA_IO_PENDING)) {
-    for (DWORD i = 0; i < dwBufferCount; i++)
-      bytes += lpBuffers[i].len;
+    bytes = total;
   }
-  EnterCriticalSection(&g_cs);
-  inspect(c, lpBuffers, dwBufferCount, bytes);
-  LeaveCriticalSection(&g_cs);
+  commit(c, bytes, &m);
   deref_socket(c);
   return rc;
 }
@@ -422,26 +489,67 @@ ifs_ioctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,
 
 /* ---- Start-up and clean-up ---- */
 
+/* Waits (g_cs held on entry and return) until no socket context is left;
+ * FALSE on timeout. */
+static BOOL contexts_gone(void) {
+  DWORD start = GetTickCount();
+  while (g_contexts > 0) {
+    DWORD spent = GetTickCount() - start;
+    if (spent >= CLEANUP_WAIT_MS)
+      return FALSE;
+    LeaveCriticalSection(&g_cs);
+    DWORD w = WaitForSingleObject(g_freed, CLEANUP_WAIT_MS - spent);
+    EnterCriticalSection(&g_cs);
+    if (w == WAIT_FAILED)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static int WSPAPI ifs_cleanup(LPINT lpErrno) {
   EnterCriticalSection(&g_cs);
-  if (g_startups == 0) {
+  if (g_startups == 0 || g_stopping) {
     LeaveCriticalSection(&g_cs);
     *lpErrno = WSANOTINITIALISED;
     return SOCKET_ERROR;
   }
   if (--g_startups == 0) {
-    /* The last one: every lower layer is cleaned up and unloaded; sockets
-     * still open are the base provider's to close at its own cleanup. */
-    while (g_layers != NULL) {
-      layer *l = g_layers;
-      int ignored;
-      g_layers = l->link;
-      l->lower.lpWSPCleanup(&ignored);
-      FreeLibrary(l->next.module);
-    }
+    /* The last one. Sockets still open are the base provider's to close at
+     * its own cleanup; their contexts lose the list's reference now and go
+     * when the calls still using them return. */
+    g_stopping = TRUE;
+    sock_ctx *c = g_sockets;
     g_sockets = NULL;
-    HeapDestroy(g_heap);
+    while (c != NULL) {
+      sock_ctx *next = c->link;
+      if (--c->refs == 0) {
+        HeapFree(g_heap, 0, c);
+        g_contexts--;
+      }
+      c = next;
+    }
+    /* Every lower layer is cleaned up (ending its blocking calls)... */
+    for (layer *l = g_layers; l != NULL; l = l->link) {
+      int ignored;
+      l->lower.lpWSPCleanup(&ignored);
+    }
+    /* ...and unloaded with the heap once no call of ours still runs. */
+    if (contexts_gone()) {
+      while (g_layers != NULL) {
+        layer *l = g_layers;
+        g_layers = l->link;
+        FreeLibrary(l->next.module);
+      }
+      HeapDestroy(g_heap);
+    } else {
+      OutputDebugStringW(L"ifs_lsp: WSPCleanup timed out waiting for calls "
+                         L"in progress; the lower layers and the heap are "
+                         L"left allocated\n");
+      g_leaked = TRUE;
+      g_layers = NULL;
+    }
     g_heap = NULL;
+    g_stopping = FALSE;
   }
   LeaveCriticalSection(&g_cs);
   return 0;
@@ -459,6 +567,10 @@ int WSPAPI IfsWSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
     return WSAEPROVIDERFAILEDINIT; /* DllMain never ran */
   int err = 0;
   EnterCriticalSection(&g_cs);
+  if (g_leaked || g_stopping) {
+    LeaveCriticalSection(&g_cs);
+    return WSAEPROVIDERFAILEDINIT; /* see the top of this file */
+  }
   if (g_startups == 0) {
     g_upcalls = UpcallTable; /* kept, and passed down by value */
     g_heap = HeapCreate(0, 64 * 1024, 0);
@@ -498,8 +610,13 @@ BOOL WINAPI IfsDllMain(HINSTANCE hinstDLL, DWORD fdwReason,
   (void)hinstDLL;
   (void)lpvReserved;
   if (fdwReason == DLL_PROCESS_ATTACH) {
+    g_freed = CreateEventW(NULL, FALSE, FALSE, NULL);
+    if (g_freed == NULL)
+      return FALSE;
     InitializeCriticalSection(&g_cs);
     g_startups = 0;
+    g_contexts = 0;
+    g_stopping = g_leaked = FALSE;
     g_layers = NULL;
     g_sockets = NULL;
     g_nrules = 0;
@@ -511,6 +628,8 @@ BOOL WINAPI IfsDllMain(HINSTANCE hinstDLL, DWORD fdwReason,
       HeapDestroy(g_heap);
     g_heap = NULL;
     DeleteCriticalSection(&g_cs);
+    CloseHandle(g_freed);
+    g_freed = NULL;
   }
   return TRUE;
 }

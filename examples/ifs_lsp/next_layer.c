@@ -117,8 +117,13 @@ int ifs_next_layer_load(HANDLE heap, const GUID *lsp_id,
     out->self_id = c->ChainEntries[k] == dummy && k == 0
                        ? chain->dwCatalogEntryId
                        : own_entry(all, n, dummy, c, k);
-    if (out->self_id == 0) /* no entry of ours for this sub-chain */
-      out->self_id = chain->dwCatalogEntryId;
+    /* No entry of ours for this sub-chain: chain->dwCatalogEntryId would
+     * be another layer's (the upper LSP's, when stacked), and handles
+     * registered under it would go to that layer's table. */
+    if (out->self_id == 0)
+      err = WSAEPROVIDERFAILEDINIT;
+  }
+  if (err == 0) {
     out->is_base = next->ProtocolChain.ChainLen == BASE_PROTOCOL;
     if (out->is_base)
       out->base_info = *next;

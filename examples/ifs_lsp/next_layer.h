@@ -20,8 +20,9 @@ typedef struct ifs_next_layer {
  * its own chain entries), the catalog entry after it, that entry's DLL
  * (WSCGetProviderPath, ExpandEnvironmentStringsW), loads it (LoadLibraryW)
  * and finds its WSPStartup. Memory comes from `heap`. Returns 0 or
- * WSAEPROVIDERFAILEDINIT (not in the chain, no entry below, the DLL cannot
- * be loaded or has no WSPStartup), WSAENOBUFS, or the error of
+ * WSAEPROVIDERFAILEDINIT (not in the chain, no entry below, no catalog
+ * entry of this LSP for the part of the chain from its place down, the DLL
+ * cannot be loaded or has no WSPStartup), WSAENOBUFS, or the error of
  * WSCEnumProtocols/WSCGetProviderPath. On success the caller owns
  * out->module (FreeLibrary). */
 int ifs_next_layer_load(HANDLE heap, const GUID *lsp_id,

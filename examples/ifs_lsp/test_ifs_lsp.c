@@ -23,6 +23,7 @@
 #include <wpu/modules.h>
 #include <wpu/providers.h>
 #include <wpu/sockets.h>
+#include <wpu/world.h>
 #include <wpu/wpu.h>
 
 #include "ifs_lsp.h"
@@ -532,6 +533,139 @@ startup_fails_when_the_next_layers_dll_cannot_be_loaded(void **state) {
   assert_int_equal(WSAGetLastError(), WSAEPROVIDERFAILEDINIT);
 }
 
+/* ---- Review fixes ---- */
+
+/* "scribble": memnet as a base provider, except that an overlapped WSPSend,
+ * once memnet has it, overwrites the caller's buffers, as an application
+ * may once the send has completed (which can be before WSPSend returns). */
+static const GUID scribble_id = {
+    0x5c41b0e2, 0x0d1f, 0x4a3b, {0x91, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 8}};
+static const WCHAR scribble_path[] = L"C:\\providers\\scribble.dll";
+static WSPPROC_TABLE scribble_next;
+
+static int WSPAPI scribble_send(SOCKET s, LPWSABUF b, DWORD n, LPDWORD sent,
+                                DWORD flags, LPWSAOVERLAPPED ov,
+                                LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
+                                LPWSATHREADID t, LPINT err) {
+  int rc = scribble_next.lpWSPSend(s, b, n, sent, flags, ov, cr, t, err);
+  if (ov != NULL)
+    for (DWORD i = 0; i < n; i++)
+      memset(b[i].buf, '#', b[i].len);
+  return rc;
+}
+
+static int WSPAPI scribble_startup(WORD v, LPWSPDATA d,
+                                   LPWSAPROTOCOL_INFOW info, WSPUPCALLTABLE up,
+                                   LPWSPPROC_TABLE t) {
+  int rc = fws2_memnet_WSPStartup(v, d, info, up, t);
+  if (rc == 0) {
+    scribble_next = *t;
+    t->lpWSPSend = scribble_send;
+  }
+  return rc;
+}
+
+static int setup_scribble(void **state) {
+  if (fws2_world_setup(state) != 0)
+    return -1;
+  register_modules();
+  const wpu_export ex[] = {
+      {"WSPStartup", (FARPROC)(void (*)(void))scribble_startup}};
+  DWORD rc = wpu_module_register(scribble_path, ex, 1, NULL);
+  if (rc != 0 && rc != ERROR_BUSY)
+    return -1;
+  if (wpu_catalog_install_standard(&scribble_id, scribble_path, base) != 0 ||
+      wpu_catalog_install_lsp(&ifs_lsp_provider_id, lsp_path, L"ifs_lsp", base,
+                              WPU_CATALOG_STANDARD_COUNT, TRUE, &dummy,
+                              chains) != 0)
+    return -1;
+  WSADATA d;
+  return WSAStartup(MAKEWORD(2, 2), &d) == 0 ? 0 : -1;
+}
+
+static void
+overlapped_sends_are_inspected_before_the_buffers_go_down(void **state) {
+  (void)state;
+  SOCKET c, s;
+  connected_pair(&c, &s);
+  DWORD n = 0;
+  assert_int_equal(WSAIoctl(c, SIO_IFS_LSP_SET_PATTERN, "SECRET", 6, NULL, 0,
+                            &n, NULL, NULL),
+                   0);
+  char data[] = "a SECRET";
+  WSABUF b = {8, data};
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = WSACreateEvent();
+  int rc = WSASend(c, &b, 1, &n, 0, &ov, NULL);
+  assert_true(rc == 0 || WSAGetLastError() == WSA_IO_PENDING);
+  assert_int_equal(
+      WSAWaitForMultipleEvents(1, &ov.hEvent, TRUE, WAIT_MS, FALSE),
+      WSA_WAIT_EVENT_0);
+  assert_memory_equal(data, "########", 8); /* the buffer was reused */
+  ifs_lsp_stats st = stats_of(c);
+  assert_int_equal(st.sends, 1);
+  assert_int_equal(st.bytes_sent, 8);
+  assert_int_equal(st.pattern_hits, 1); /* what was sent, not what is now */
+  char got[8];
+  recv_all(s, got, 8);
+  assert_memory_equal(got, "a SECRET", 8);
+  WSACloseEvent(ov.hEvent);
+  closesocket(c);
+  closesocket(s);
+}
+
+static void startup_fails_without_an_own_entry_for_the_sub_chain(void **state) {
+  (void)state;
+  /* ifs_lsp loaded (its DllMain ran) and started for its chains. */
+  SOCKET keep = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  assert_int_not_equal(keep, INVALID_SOCKET);
+  /* A second base entry, which ifs_lsp was not installed over. */
+  WSAPROTOCOL_INFOW b;
+  assert_int_equal(fws2_memnet_protocol_info(AF_INET, SOCK_STREAM, &b), 0);
+  b.ProviderId = nowhere_id;
+  b.iVersion = 7;
+  int err = 0;
+  WCHAR path[MAX_PATH];
+  size_t k = 0;
+  do
+    path[k] = fws2_memnet_path[k];
+  while (fws2_memnet_path[k++] != 0);
+  assert_int_equal(WSCInstallProvider((LPGUID)&nowhere_id, path, &b, 1, &err),
+                   0);
+  DWORD other = 0;
+  for (size_t i = 0; i < wpu_catalog_count(); i++) {
+    WSAPROTOCOL_INFOW e;
+    assert_int_equal(wpu_catalog_at(i, &e), 0);
+    if (memcmp(&e.ProviderId, &nowhere_id, sizeof nowhere_id) == 0)
+      other = e.dwCatalogEntryId;
+  }
+  assert_int_not_equal(other, 0);
+  /* An upper LSP's chain [upper, ifs_lsp, base] (its own entry id first),
+   * as it passes it to ifs_lsp's WSPStartup. */
+  WSAPROTOCOL_INFOW info;
+  assert_int_equal(wpu_catalog_get(other, &info, NULL, 0), 0);
+  info.dwCatalogEntryId = 0x7777;
+  info.ProtocolChain.ChainLen = 3;
+  info.ProtocolChain.ChainEntries[0] = 0x7777;
+  info.ProtocolChain.ChainEntries[1] = dummy;
+  info.ProtocolChain.ChainEntries[2] = other;
+  WSPDATA data;
+  WSPPROC_TABLE procs;
+  /* No ifs_lsp entry [dummy, other]: it has no catalog id of its own to
+   * register handles under (0x7777 is the upper layer's). */
+  assert_int_equal(
+      IfsWSPStartup(MAKEWORD(2, 2), &data, &info, wpu_upcall_table(), &procs),
+      WSAEPROVIDERFAILEDINIT);
+  /* The same over a base it is installed over works. */
+  info.ProtocolChain.ChainEntries[2] = base[WPU_CATALOG_TCP_IPV4];
+  assert_int_equal(
+      IfsWSPStartup(MAKEWORD(2, 2), &data, &info, wpu_upcall_table(), &procs),
+      0);
+  assert_int_equal(procs.lpWSPCleanup(&err), 0);
+  closesocket(keep);
+}
+
 int main(void) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
   const struct CMUnitTest tests[] = {
@@ -549,6 +683,10 @@ int main(void) {
       T(writefile_and_readfile_bypass_the_layer),
       T(the_next_layer_is_loaded_from_the_catalog_and_freed_at_cleanup),
       T(startup_fails_when_the_next_layers_dll_cannot_be_loaded),
+      T(startup_fails_without_an_own_entry_for_the_sub_chain),
+      cmocka_unit_test_setup_teardown(
+          overlapped_sends_are_inspected_before_the_buffers_go_down,
+          setup_scribble, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
