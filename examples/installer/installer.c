@@ -138,9 +138,28 @@ static void roll_back(const GUID *lsp_id, size_t n) {
   WSCDeinstallProvider((LPGUID)lsp_id, &ignored);
 }
 
+/* Whether the layered chain entry x has a non-IFS layer in it: x itself or
+ * an entry of its chain before the base (the last one), as instlsp's
+ * IsNonIfsProvider checks, by XP1_IFS_HANDLES. An entry of the chain that
+ * is not in the catalog counts as non-IFS (nothing says otherwise). */
+static int has_non_ifs_layer(const WSAPROTOCOL_INFOW *all, size_t count,
+                             const WSAPROTOCOL_INFOW *x) {
+  const WSAPROTOCOLCHAIN *c = &x->ProtocolChain;
+  if (c->ChainLen <= BASE_PROTOCOL)
+    return 0;
+  if (!(x->dwServiceFlags1 & XP1_IFS_HANDLES))
+    return 1;
+  for (int k = 0; k < c->ChainLen - 1 && k < MAX_PROTOCOL_CHAIN; k++) {
+    const WSAPROTOCOL_INFOW *e = by_id(all, count, c->ChainEntries[k]);
+    if (e == NULL || !(e->dwServiceFlags1 & XP1_IFS_HANDLES))
+      return 1;
+  }
+  return 0;
+}
+
 /* Checks the install's arguments against the catalog. */
 static int check_install(const WSAPROTOCOL_INFOW *all, size_t count,
-                         const GUID *lsp_id, const WCHAR *name,
+                         const GUID *lsp_id, const WCHAR *name, DWORD flags,
                          const DWORD *lower_ids, size_t n) {
   size_t name_len = 0;
   while (name[name_len] != 0 && name_len <= WSAPROTOCOL_LEN)
@@ -159,6 +178,11 @@ static int check_install(const WSAPROTOCOL_INFOW *all, size_t count,
         return WSAEINVAL;
     if (x->ProtocolChain.ChainLen >= MAX_PROTOCOL_CHAIN)
       return WSANO_RECOVERY;
+    /* An IFS layer hands out the lower provider's handles: over a non-IFS
+     * layer those would be that layer's WPUCreateSocketHandle handles,
+     * which only it understands. IFS layers go below every non-IFS one. */
+    if ((flags & LSPINST_IFS) && has_non_ifs_layer(all, count, x))
+      return WSAEINVAL;
   }
   return 0;
 }
@@ -201,7 +225,7 @@ int lspinst_install(const GUID *lsp_id, const WCHAR *path, const WCHAR *name,
   int err = lspinst_enum(&all, &count);
   if (err != 0)
     return err;
-  err = check_install(all, count, lsp_id, name, lower_ids, n);
+  err = check_install(all, count, lsp_id, name, flags, lower_ids, n);
   if (err != 0) {
     free(all);
     return err;

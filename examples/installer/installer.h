@@ -52,11 +52,16 @@ int lspinst_select(const lspinst_protocol *protocols, size_t n, BOOL base_only,
  * lsp_id with Data1 + 1, + 2, ... (a real installer may use UuidCreate;
  * these stay the same across installs, which makes logs comparable).
  * Nothing is left installed after a failure.
+ * With LSPINST_IFS every lower entry must be a base entry or a chain whose
+ * layers are all IFS (XP1_IFS_HANDLES on the entry and on every entry of
+ * its chain before the base): an IFS LSP cannot sit over a non-IFS one
+ * (install the IFS LSP first, under the non-IFS ones).
  * Errors: WSAEFAULT (NULL lsp_id, path, name or lower_ids), WSAEINVAL (n is
  * 0, a lower id that is not a base or chain entry, an id given twice, a bad
- * path or name), WSAEALREADY (lsp_id is installed already), WSANO_RECOVERY
- * (a chain would be longer than MAX_PROTOCOL_CHAIN), WSAENOBUFS, and errors
- * of WSCInstallProvider and WSCWriteProviderOrder. */
+ * path or name, LSPINST_IFS over a chain with a non-IFS layer), WSAEALREADY
+ * (lsp_id is installed already), WSANO_RECOVERY (a chain would be longer than
+ * MAX_PROTOCOL_CHAIN), WSAENOBUFS, and errors of WSCInstallProvider and
+ * WSCWriteProviderOrder. */
 int lspinst_install(const GUID *lsp_id, const WCHAR *path, const WCHAR *name,
                     DWORD flags, const DWORD *lower_ids, size_t n,
                     DWORD *dummy_id, DWORD *chain_ids);

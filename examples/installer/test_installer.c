@@ -337,6 +337,37 @@ static void select_fails_for_a_protocol_without_entries(void **state) {
   assert_int_equal(lspinst_select(NULL, 2, FALSE, ids), WSAEFAULT);
 }
 
+static void an_ifs_lsp_over_a_non_ifs_lsp_is_refused(void **state) {
+  (void)state;
+  DWORD d1, c1[4], top[4], d2, c2[4];
+  install_over_top(&lsp1, L"non-ifs", TRUE, &d1, c1); /* flags 0 */
+  snapshot before = take();
+  assert_int_equal(lspinst_select(four, 4, FALSE, top), 0);
+  assert_int_equal(
+      lspinst_install(&lsp2, lsp_path, L"ifs", LSPINST_IFS, top, 4, NULL, NULL),
+      WSAEINVAL);
+  assert_same(before, take()); /* nothing installed */
+  /* Over the base entries it may go (below the non-IFS one's chains is the
+   * installer's business: here simply beside them). */
+  assert_int_equal(lspinst_select(four, 4, TRUE, top), 0);
+  assert_int_equal(
+      lspinst_install(&lsp2, lsp_path, L"ifs", LSPINST_IFS, top, 4, &d2, c2),
+      0);
+}
+
+static void an_ifs_lsp_over_an_ifs_lsp_is_accepted(void **state) {
+  (void)state;
+  DWORD lower[4], d1, c1[4], d2, c2[4];
+  assert_int_equal(lspinst_select(four, 4, TRUE, lower), 0);
+  assert_int_equal(
+      lspinst_install(&lsp1, lsp_path, L"ifs1", LSPINST_IFS, lower, 4, &d1, c1),
+      0);
+  assert_int_equal(lspinst_select(four, 4, FALSE, lower), 0);
+  assert_int_equal(
+      lspinst_install(&lsp2, lsp_path, L"ifs2", LSPINST_IFS, lower, 4, &d2, c2),
+      0);
+}
+
 int main(void) {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fws2_world_teardown)
   const struct CMUnitTest tests[] = {
@@ -353,6 +384,8 @@ int main(void) {
       T(install_refuses_chains_longer_than_max_protocol_chain),
       T(a_failed_install_leaves_nothing_behind),
       T(select_fails_for_a_protocol_without_entries),
+      T(an_ifs_lsp_over_a_non_ifs_lsp_is_refused),
+      T(an_ifs_lsp_over_an_ifs_lsp_is_accepted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
