@@ -49,7 +49,7 @@ static void register_modules(void) {
   assert_true(rc == 0 || rc == ERROR_BUSY);
   rc = wpu_module_register(ifs_path, ifs, 2, IfsDllMain);
   assert_true(rc == 0 || rc == ERROR_BUSY);
-  rc = wpu_module_register(counting_path, counting, 1, NULL);
+  rc = wpu_module_register(counting_path, counting, 1, CountingDllMain);
   assert_true(rc == 0 || rc == ERROR_BUSY);
 }
 
@@ -287,9 +287,151 @@ static void removing_ifs_lsp_unstacks_counting_lsp_onto_the_base(void **state) {
   assert_int_equal(WSAIoctl(c, SIO_IFS_LSP_GET_STATS, NULL, 0, &st, sizeof st,
                             &n, NULL, NULL),
                    SOCKET_ERROR);
+  assert_int_equal(WSAGetLastError(), WSAEINVAL);
   closesocket(c);
   closesocket(s);
   closesocket(l);
+}
+
+/* ---- Overlapped I/O through both layers ---- */
+
+#define WAIT_MS 20000
+
+/* A connected pair of overlapped sockets. */
+static void connected_pair(SOCKET *c, SOCKET *s) {
+  struct sockaddr_in a;
+  SOCKET l = listener(&a);
+  *c = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
+                  WSA_FLAG_OVERLAPPED);
+  assert_int_not_equal(*c, INVALID_SOCKET);
+  assert_int_equal(connect(*c, (struct sockaddr *)&a, sizeof a), 0);
+  *s = accept(l, NULL, NULL);
+  assert_int_not_equal(*s, INVALID_SOCKET);
+  closesocket(l);
+}
+
+static void overlapped_io_completes_to_the_clients_port(void **state) {
+  (void)state;
+  SOCKET c, s;
+  connected_pair(&c, &s);
+  HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  assert_non_null(port);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)c, port, 0xc1, 0), port);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)s, port, 0x51, 0), port);
+  char in[16];
+  WSABUF rb = {sizeof in, in};
+  WSAOVERLAPPED rov, sov;
+  memset(&rov, 0, sizeof rov);
+  memset(&sov, 0, sizeof sov);
+  DWORD n = 0, flags = 0;
+  assert_int_equal(WSARecv(s, &rb, 1, &n, &flags, &rov, NULL), SOCKET_ERROR);
+  assert_int_equal(WSAGetLastError(), WSA_IO_PENDING);
+  WSABUF sb = {7, "stacked"};
+  int rc = WSASend(c, &sb, 1, &n, 0, &sov, NULL);
+  assert_true(rc == 0 || WSAGetLastError() == WSA_IO_PENDING);
+  int seen_send = 0, seen_recv = 0;
+  for (int i = 0; i < 2; i++) {
+    DWORD bytes = 0;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED ov = NULL;
+    assert_true(GetQueuedCompletionStatus(port, &bytes, &key, &ov, WAIT_MS));
+    if (ov == (LPOVERLAPPED)&sov) {
+      assert_int_equal(key, 0xc1);
+      seen_send++;
+    } else {
+      assert_ptr_equal(ov, (LPOVERLAPPED)&rov);
+      assert_int_equal(key, 0x51);
+      seen_recv++;
+    }
+    assert_int_equal(bytes, 7);
+  }
+  assert_int_equal(seen_send, 1);
+  assert_int_equal(seen_recv, 1);
+  assert_memory_equal(in, "stacked", 7);
+  assert_int_equal(counts(c).bytes_sent, 7);
+  assert_int_equal(counts(s).bytes_received, 7);
+  assert_int_equal(ifs_stats(c).bytes_sent, 7);
+  closesocket(c);
+  closesocket(s);
+  CloseHandle(port);
+}
+
+static struct {
+  DWORD err, bytes, thread;
+  LPWSAOVERLAPPED ov;
+  int calls;
+} routine_seen;
+
+static void CALLBACK on_done(DWORD err, DWORD bytes, LPWSAOVERLAPPED ov,
+                             DWORD flags) {
+  (void)flags;
+  routine_seen.err = err;
+  routine_seen.bytes = bytes;
+  routine_seen.ov = ov;
+  routine_seen.thread = GetCurrentThreadId();
+  routine_seen.calls++;
+}
+
+static void
+overlapped_io_runs_the_completion_routine_in_the_caller(void **state) {
+  (void)state;
+  SOCKET c, s;
+  connected_pair(&c, &s);
+  memset(&routine_seen, 0, sizeof routine_seen);
+  char in[16];
+  WSABUF rb = {sizeof in, in};
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  DWORD n = 0, flags = 0;
+  assert_int_equal(WSARecv(s, &rb, 1, &n, &flags, &ov, on_done), SOCKET_ERROR);
+  assert_int_equal(WSAGetLastError(), WSA_IO_PENDING);
+  assert_int_equal(send(c, "routine", 7, 0), 7);
+  /* The routine runs in this thread's alertable wait. */
+  assert_int_equal(SleepEx(WAIT_MS, TRUE), WAIT_IO_COMPLETION);
+  assert_int_equal(routine_seen.calls, 1);
+  assert_int_equal(routine_seen.err, 0);
+  assert_int_equal(routine_seen.bytes, 7);
+  assert_ptr_equal(routine_seen.ov, &ov);
+  assert_int_equal(routine_seen.thread, GetCurrentThreadId());
+  assert_memory_equal(in, "routine", 7);
+  assert_int_equal(counts(s).bytes_received, 7);
+  closesocket(c);
+  closesocket(s);
+}
+
+static void overlapped_io_signals_the_clients_event(void **state) {
+  (void)state;
+  SOCKET c, s;
+  connected_pair(&c, &s);
+  char in[16];
+  WSABUF rb = {sizeof in, in};
+  WSAOVERLAPPED rov, sov;
+  memset(&rov, 0, sizeof rov);
+  memset(&sov, 0, sizeof sov);
+  rov.hEvent = WSACreateEvent();
+  sov.hEvent = WSACreateEvent();
+  DWORD n = 0, flags = 0;
+  assert_int_equal(WSARecv(s, &rb, 1, &n, &flags, &rov, NULL), SOCKET_ERROR);
+  assert_int_equal(WSAGetLastError(), WSA_IO_PENDING);
+  WSABUF sb = {5, "event"};
+  int rc = WSASend(c, &sb, 1, &n, 0, &sov, NULL);
+  assert_true(rc == 0 || WSAGetLastError() == WSA_IO_PENDING);
+  WSAEVENT both[2] = {rov.hEvent, sov.hEvent};
+  assert_int_equal(WSAWaitForMultipleEvents(2, both, TRUE, WAIT_MS, FALSE),
+                   WSA_WAIT_EVENT_0);
+  assert_true(WSAGetOverlappedResult(c, &sov, &n, FALSE, &flags));
+  assert_int_equal(n, 5);
+  assert_true(WSAGetOverlappedResult(s, &rov, &n, FALSE, &flags));
+  assert_int_equal(n, 5);
+  assert_int_equal(rov.OffsetHigh, 0); /* the error the LSP wrote */
+  assert_memory_equal(in, "event", 5);
+  assert_int_equal(counts(c).bytes_sent, 5);
+  assert_int_equal(counts(s).bytes_received, 5);
+  assert_int_equal(ifs_stats(c).bytes_sent, 5);
+  WSACloseEvent(rov.hEvent);
+  WSACloseEvent(sov.hEvent);
+  closesocket(c);
+  closesocket(s);
 }
 
 int main(void) {
@@ -300,6 +442,9 @@ int main(void) {
       T(data_flows_through_both_layers_and_both_observe_it),
       T(ifs_lsps_rewrite_applies_under_counting_lsp),
       T(readfile_on_the_top_socket_goes_through_counting_lsp),
+      T(overlapped_io_completes_to_the_clients_port),
+      T(overlapped_io_runs_the_completion_routine_in_the_caller),
+      T(overlapped_io_signals_the_clients_event),
       T(cleanup_unloads_every_layer),
       T(removing_ifs_lsp_unstacks_counting_lsp_onto_the_base),
   };
