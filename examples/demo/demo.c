@@ -45,7 +45,7 @@ static int install(void) {
       {"WSPStartup", (FARPROC)(void (*)(void))CountingWSPStartup}};
   DWORD base[WPU_CATALOG_STANDARD_COUNT], lower, dummy, chain;
   if (wpu_module_register(fws2_uvnet_path, uvnet, 1, NULL) != 0 ||
-      wpu_module_register(lsp_path, lsp, 1, NULL) != 0)
+      wpu_module_register(lsp_path, lsp, 1, CountingDllMain) != 0)
     return fail("wpu_module_register", 0);
   int rc = wpu_catalog_install_standard(&fws2_uvnet_provider_id,
                                         fws2_uvnet_path, base);
