@@ -333,6 +333,10 @@ static void shut_send(un_socket *s) {
   s->shut_send = TRUE;
   if (s->type != SOCK_STREAM || s->io == NULL)
     return;
+  if (s->wbusy) { /* after the send handing bytes over (uvnet_stream.c) */
+    s->fin_after = TRUE;
+    return;
+  }
   un_stream_flush(s); /* queued sends go out before the FIN */
   uvl_shutdown(s->io);
 }

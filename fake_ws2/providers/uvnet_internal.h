@@ -150,9 +150,11 @@ struct un_socket {
   un_reader *reader;
   /* Stream and datagram: bytes handed to the loop, not written yet. */
   DWORD wpending;
-  /* Stream: a send is writing to the kernel socket itself, or handing
-   * over the rest of what it wrote so: nobody else sends meanwhile. */
+  /* Stream: a send owns the sending side while it hands bytes over
+   * (writing the kernel socket itself or copying outside the lock, and
+   * waiting for room for the rest): nobody else sends meanwhile. */
   BOOL wbusy;
+  BOOL fin_after; /* shutdown(SD_SEND) came meanwhile: FIN at the end */
   BOOL shut_send, shut_recv;
   BOOL connect_failed; /* the last connect failed (select's except set) */
   int connect_error;

@@ -239,6 +239,13 @@ static DWORD write_direct(un_socket *s, const WSABUF *bufs, DWORD n,
 static void write_release(un_socket *s) {
   s->wbusy = FALSE;
   flow_sends(s, FALSE);
+  if (s->fin_after) { /* a shutdown came meanwhile: the FIN follows now */
+    s->fin_after = FALSE;
+    if (s->io != NULL) {
+      un_stream_flush(s);
+      uvl_shutdown(s->io);
+    }
+  }
   un_changed(s);
 }
 
