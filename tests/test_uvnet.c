@@ -4,7 +4,7 @@
  * routines and completion ports, datagrams connected and not, select,
  * WSPEventSelect, WSPAsyncSelect, conditional accept, close with I/O in
  * flight, errors, and uvnet talking to a plain TCP echo peer
- * (uvnet_echo_peer.c: libuv, no Windows header; a Linux program, or under
+ * (fws2/echo_peer.h: libuv, no Windows header; a Linux program, or under
  * Wine a Windows one on real sockets). Each test has its own world and starts
  * uvnet for four catalog entries (1001..1004) of its own. Bytes travel through
  * the kernel and a loop thread, so nothing is ready at once: tests wait on
@@ -27,7 +27,7 @@
 #include <fws2/uvnet.h>
 #include <wpu/wpu.h>
 
-#include "uvnet_echo_peer.h"
+#include <fws2/echo_peer.h>
 
 #ifndef SIO_BASE_HANDLE
 #define SIO_BASE_HANDLE _WSAIOR(IOC_WS2, 34)
@@ -2002,7 +2002,7 @@ static DWORD WINAPI bulk_writer(LPVOID arg) {
 static void stream_echoes_through_a_plain_linux_tcp_peer(void **state) {
   (void)state;
   uint16_t port = 0;
-  echo_peer *peer = echo_peer_start(&port);
+  fws2_echo_peer *peer = fws2_echo_peer_start(&port);
   assert_non_null(peer);
   SOCKET c = mk(&tcp4);
   int err = 0;
@@ -2028,7 +2028,7 @@ static void stream_echoes_through_a_plain_linux_tcp_peer(void **state) {
   assert_int_equal(xrecv(c, buf, sizeof buf, &got, &err), 0);
   assert_int_equal(got, 0);
   closes(c);
-  assert_int_equal(echo_peer_stop(peer), len);
+  assert_int_equal(fws2_echo_peer_stop(peer), len);
   free(out);
 }
 
@@ -2036,7 +2036,7 @@ static void
 overlapped_echo_with_a_plain_linux_peer_through_each_mechanism(void **state) {
   (void)state;
   uint16_t port = 0;
-  echo_peer *peer = echo_peer_start(&port);
+  fws2_echo_peer *peer = fws2_echo_peer_start(&port);
   assert_non_null(peer);
   SOCKET c = mk(&tcp4);
   int err = 0;
@@ -2095,7 +2095,7 @@ overlapped_echo_with_a_plain_linux_peer_through_each_mechanism(void **state) {
   }
   CloseHandle(cport);
   closes(c);
-  assert_int_equal(echo_peer_stop(peer), 3 * n);
+  assert_int_equal(fws2_echo_peer_stop(peer), 3 * n);
 }
 
 /* ---- Cleanup, threads, strings ---- */
