@@ -84,9 +84,13 @@ typedef struct wpu_attachment {
   void (*destroy)(void *value);
 } wpu_attachment;
 
+/* Detaches every attachment (under attach_mu: wpu_world_attachment may be
+ * walking the list on another thread) and runs their destructors. */
 static void run_attachment_destructors(wpu_world *w) {
+  wpu_plat_mutex_lock(w->attach_mu);
   wpu_attachment *a = w->attachments;
   w->attachments = NULL;
+  wpu_plat_mutex_unlock(w->attach_mu);
   while (a != NULL) {
     wpu_attachment *next = a->next;
     if (a->destroy != NULL)

@@ -28,6 +28,7 @@ struct wpu_world {
   int implicit; /* made by wpu__world_implicit, replaced by the next create */
   wpu_hooks hooks; /* hooks.c: valid while has_hooks */
   _Atomic int has_hooks;
+  _Atomic int hooks_busy; /* hooks.c: hook calls reading hooks now */
 };
 
 /* Makes (or returns) the default world kernel32 and the front use when no

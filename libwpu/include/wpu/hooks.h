@@ -30,7 +30,15 @@
  *   e.g. an interposer that wraps the provider's proc table.
  *
  * Hooks never nest: while a hook runs on a thread, calls it makes are not
- * reported (so hooks may allocate, lock and trace freely).
+ * reported (so hooks may allocate, lock and trace freely). The thread's
+ * last error and errno are saved before each hook and restored after it:
+ * a hook cannot clobber what the call reports.
+ *
+ * enter, exit and wrap_startup must return. One that jumps out (longjmp,
+ * CMocka's fail()) leaves its call half done and its thread marked as
+ * inside a hook (nothing more is reported there) until the thread calls
+ * wpu_world_set_hooks, which clears the mark (fws2_world_setup does, for
+ * each test's world). returned may jump out (see below).
  *
  * kernel32 subset reported (Linux; on Windows kernel32 is Windows' own):
  * CreateEventW/A, CreateSemaphoreW/A, CreateThread, QueueUserAPC,
@@ -89,7 +97,10 @@ typedef struct wpu_hook_call {
   /* Filled at exit. */
   intptr_t result; /* the return value (SOCKET, int, BOOL, pointer) */
   int failed;      /* the return value means failure */
-  int error;       /* *lpErrno or the last error when failed, else 0 */
+  int error;       /* when failed: *lpErrno (upcalls, provider calls), the
+                      error code (completions, WSPStartup) or the last
+                      error (front calls); 0 when the call has no lpErrno
+                      and reports none (e.g. WPUFDIsSet), or succeeded */
   /* For the hooks' own use between enter and exit. */
   int fault;  /* the error enter answered, 0 when none */
   int action; /* a richer answer for callers that understand one */
@@ -101,19 +112,28 @@ typedef struct wpu_hook_call {
 typedef struct wpu_hooks {
   int (*enter)(wpu_hook_call *call, void *user);
   void (*exit)(wpu_hook_call *call, void *user);
-  LPWSPSTARTUP (*wrap_startup)
+  LPWSPSTARTUP(*wrap_startup)
   (LPWSPSTARTUP startup, const WCHAR *path, void *user);
   /* Runs after exit for WPU_HOOK_FRONT calls, outside the guard against
    * nesting: the place where a hook may end the current test (longjmp),
-   * since the front holds nothing then. */
+   * since the front holds nothing then. Not counted as running (see
+   * wpu_world_set_hooks): it must not use user once the hooks may have
+   * been removed. */
   void (*returned)(wpu_hook_call *call, void *user);
   void *user;
 } wpu_hooks;
 
 /* Installs hooks (copied; any member may be NULL) in world, replacing any,
  * or removes them when hooks is NULL. Returns 0 or WSAEFAULT (world NULL).
- * Thread-safety: call while no other thread uses the world (test set-up
- * and the world's attachment destructors). */
+ * It waits for the enter, exit and wrap_startup calls running on other
+ * threads to return, so once it returns no thread runs or reads the old
+ * hooks (their user data may be freed); calls whose entry the old hooks
+ * saw get no exit report. Also clears the calling thread's mark of a hook
+ * that jumped out (see above).
+ * Thread-safety: may be called while other threads use the world and
+ * report calls (installing the first hooks from any thread is safe), but
+ * not from two threads at once for one world, nor from inside a hook of
+ * world (it would wait for itself). */
 int wpu_world_set_hooks(wpu_world *world, const wpu_hooks *hooks);
 
 /* The hooks installed in world (a copy into *out); 0 when there are none.
@@ -129,7 +149,7 @@ int wpu_hook_enter(wpu_hook_call *call);
 
 /* Reports the return of a call whose entry was reported (call->result,
  * failed and error filled in). Does nothing when the entry was not seen
- * (call->live is 0). Thread-safe. */
+ * (call->live is 0) or the hooks were removed meanwhile. Thread-safe. */
 void wpu_hook_exit(wpu_hook_call *call);
 
 /* What a module lookup hands out for export name of the module at path:

@@ -298,9 +298,14 @@ FARPROC wpu__module_proc(HMODULE m, const char *name) {
   if (r == NULL) {
     need_real();
     proc = real.proc(m, name);
+    /* The module's path matters only to a start-up the hooks may wrap. */
+    if (proc == NULL || IS_INTRESOURCE(name) || strcmp(name, "WSPStartup") != 0)
+      return proc;
+    DWORD last = GetLastError();
     WCHAR path[MAX_PATH];
-    if (proc == NULL || real.file_name_w(m, path, MAX_PATH) == 0)
+    if (real.file_name_w(m, path, MAX_PATH) == 0)
       path[0] = 0;
+    SetLastError(last);
     return wpu_hook_wrap_export(name, proc, path);
   }
   if (proc == NULL)
