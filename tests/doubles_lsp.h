@@ -14,8 +14,22 @@
  * entry's id; fails the test on error. */
 DWORD dl_install(void);
 
-/* Installs memnet's standard entries only. */
+/* Installs the default base's standard entries only (memnet, or uvnet
+ * with FWS2_BASE=uvnet). */
 void dl_install_base(void);
+
+/* Installs memnet's standard entries, whatever FWS2_BASE says (tests that
+ * rely on memnet delivering synchronously, or name it). */
+void dl_install_memnet(void);
+
+/* Installs memnet's standard entries and a stack of two LSPs over its
+ * TCP/IPv4 entry, first in the catalog: "stack_top", a non-IFS LSP
+ * (WPUCreateSocketHandle handles; only WSPSocket and WSPCloseSocket
+ * translate them), over "stack_ifs", an IFS LSP, loaded and started the
+ * way real LSPs stack: the upper one passes its own protocol info down, the
+ * lower one makes its handles for its own chain entry. Returns the top
+ * chain's id. */
+DWORD dl_install_stack(void);
 
 /* A connected TCP/IPv4 pair over 127.0.0.1 through the front (WSAStartup
  * done by the caller). */

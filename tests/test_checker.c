@@ -42,7 +42,8 @@ typedef enum breakage {
   UNKNOWN_OV,      /* WSPIoctl completes an overlapped it never got */
   NULL_ENTRY,      /* WSPStartup leaves lpWSPGetQOSByName NULL */
   NO_NEXT_CLEANUP, /* WSPCleanup does not clean up the next layer */
-  LEAK_HANDLE      /* WSPCloseSocket keeps its WPUCreateSocketHandle */
+  LEAK_HANDLE,     /* WSPCloseSocket keeps its WPUCreateSocketHandle */
+  WORKER_COMPLETE  /* correct: WSPIoctl completes on a worker thread */
 } breakage;
 
 static breakage brk;
@@ -63,7 +64,8 @@ static int lower_info(const WSAPROTOCOL_INFOW *info, WSAPROTOCOL_INFOW *out) {
 
 static int is_ifs(void) {
   return brk != IFS_FOR_CREATED && brk != DOUBLE_COMPLETE && brk != NONIFS_OK &&
-         brk != NEVER_COMPLETE && brk != UNKNOWN_OV && brk != LEAK_HANDLE;
+         brk != NEVER_COMPLETE && brk != UNKNOWN_OV && brk != LEAK_HANDLE &&
+         brk != WORKER_COMPLETE;
 }
 
 static SOCKET WSPAPI bad_socket(int af, int type, int protocol,
@@ -88,6 +90,7 @@ static SOCKET WSPAPI bad_socket(int af, int type, int protocol,
   case NEVER_COMPLETE:
   case UNKNOWN_OV:
   case LEAK_HANDLE:
+  case WORKER_COMPLETE:
     return up.lpWPUCreateSocketHandle(info->dwCatalogEntryId, (DWORD_PTR)n,
                                       err);
   default:
@@ -127,8 +130,29 @@ static int WSPAPI bad_listen(SOCKET s, int backlog, LPINT err) {
   return rc;
 }
 
+/* The worker thread of WORKER_COMPLETE: completes the overlapped the
+ * last WSPIoctl handed over. */
+static struct {
+  HANDLE go, thread;
+  SOCKET s;
+  LPWSAOVERLAPPED ov;
+  volatile LONG stop;
+} worker;
+
+static DWORD WINAPI worker_main(LPVOID arg) {
+  (void)arg;
+  for (;;) {
+    if (WaitForSingleObject(worker.go, 30000) != WAIT_OBJECT_0)
+      return 1;
+    if (InterlockedCompareExchange(&worker.stop, 0, 0) != 0)
+      return 0;
+    int e;
+    WPUCompleteOverlappedRequest(worker.s, worker.ov, 0, 0, &e);
+  }
+}
+
 /* WSPIoctl with an overlapped: completed here, at once (the code does not
- * matter). */
+ * matter), or by the worker. */
 static int WSPAPI bad_ioctl(SOCKET s, DWORD code, LPVOID in, DWORD cbin,
                             LPVOID out, DWORD cbout, LPDWORD ret,
                             LPWSAOVERLAPPED ov,
@@ -140,6 +164,13 @@ static int WSPAPI bad_ioctl(SOCKET s, DWORD code, LPVOID in, DWORD cbin,
   int e;
   switch (brk) {
   case NEVER_COMPLETE:
+    break;
+  case WORKER_COMPLETE:
+    __atomic_store_n(&ov->Internal, WSS_OPERATION_IN_PROGRESS,
+                     __ATOMIC_RELAXED);
+    worker.s = s;
+    worker.ov = ov;
+    SetEvent(worker.go);
     break;
   case UNKNOWN_OV:
     stray.hEvent = NULL;
@@ -283,18 +314,34 @@ static void failure_without_lperrno_is_reported(void **state) {
   WSACleanup();
 }
 
-static void success_with_an_error_set_is_reported(void **state) {
-  (void)state;
-  install_bad(STALE_ERROR);
-  checked();
+/* A listener whose WSPListen leaves *lpErrno set on success. */
+static void listen_with_stale_error(void) {
   startup();
   SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
   struct sockaddr_in a = loopback();
   assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
   assert_int_equal(listen(s, 1), 0);
-  expect_violation(FWS2_RULE_STALE_ERROR, "WSPListen");
   closesocket(s);
   WSACleanup();
+}
+
+static void success_with_an_error_set_is_reported_when_asked(void **state) {
+  (void)state;
+  install_bad(STALE_ERROR);
+  checked();
+  assert_int_equal(fws2_checker_enable_rule(FWS2_RULE_STALE_ERROR), 0);
+  listen_with_stale_error();
+  expect_violation(FWS2_RULE_STALE_ERROR, "WSPListen");
+}
+
+/* lpErrno is defined only on failure (Microsoft's contract): opt-in. */
+static void success_with_an_error_set_is_not_checked_by_default(void **state) {
+  (void)state;
+  install_bad(STALE_ERROR);
+  checked();
+  listen_with_stale_error();
+  assert_int_equal(seen.n, 0);
+  assert_int_equal(fws2_checker_enable_rule(FWS2_RULE_COUNT), WSAEINVAL);
 }
 
 static void handle_left_on_the_base_entry_is_reported(void **state) {
@@ -545,12 +592,138 @@ static void correct_overlapped_completion_by_a_layer_stays_quiet(void **state) {
   assert_int_equal(seen.n, 0);
 }
 
-int main(void) {
+/* ---- Correct providers the checker once got wrong ---- */
+
+/* Whether the operation on ov is over, as HasOverlappedIoCompleted reads
+ * it (libwpu stores Internal with release order). */
+static int ov_done(WSAOVERLAPPED *ov) {
+  return __atomic_load_n(&ov->Internal, __ATOMIC_ACQUIRE) !=
+         WSS_OPERATION_IN_PROGRESS;
+}
+
+/* Waits for ov's operation: polls Internal a while (the application sees
+ * the completion the moment it is stored), then the event. */
+static void wait_done(WSAOVERLAPPED *ov) {
+  for (int polls = 0; !ov_done(ov); polls++) {
+    if (polls < 100000)
+      continue;
+    WSAResetEvent(ov->hEvent);
+    if (ov_done(ov))
+      break;
+    assert_int_equal(WaitForSingleObject(ov->hEvent, 10000), WAIT_OBJECT_0);
+  }
+}
+
+/* The worker completes each operation while the application waits, and
+ * the application reissues the same OVERLAPPED as soon as it sees it
+ * complete: the checker must have seen the completion before it was
+ * performed. */
+static void
+overlapped_completed_on_a_worker_and_reused_stays_quiet(void **state) {
+  (void)state;
+  install_bad(WORKER_COMPLETE);
+  checked();
+  startup();
+  worker.go = CreateEventW(NULL, FALSE, FALSE, NULL);
+  assert_non_null(worker.go);
+  InterlockedExchange(&worker.stop, 0);
+  worker.thread = CreateThread(NULL, 0, worker_main, NULL, 0, NULL);
+  assert_non_null(worker.thread);
+  SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  assert_int_not_equal(s, INVALID_SOCKET);
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  ov.hEvent = WSACreateEvent();
+  for (int i = 0; i < 3000; i++) {
+    DWORD ret = 0;
+    assert_int_equal(WSAIoctl(s, 0x98000004, NULL, 0, NULL, 0, &ret, &ov, NULL),
+                     SOCKET_ERROR);
+    assert_int_equal(WSAGetLastError(), WSA_IO_PENDING);
+    wait_done(&ov);
+  }
+  InterlockedExchange(&worker.stop, 1);
+  SetEvent(worker.go);
+  assert_int_equal(WaitForSingleObject(worker.thread, 30000), WAIT_OBJECT_0);
+  CloseHandle(worker.thread);
+  CloseHandle(worker.go);
+  WSACloseEvent(ov.hEvent);
+  assert_int_equal(closesocket(s), 0);
+  assert_int_equal(WSACleanup(), 0);
+  if (seen.n != 0)
+    fail_msg("%d violation(s), the first: %s", seen.n, seen.messages[0]);
+}
+
+/* LPWSPIoctl: lpOverlapped is ignored for non-overlapped sockets. */
+static void
+overlapped_ignored_on_a_non_overlapped_socket_is_not_reported(void **state) {
+  install_bad(NEVER_COMPLETE);
+  checked();
+  startup();
+  SOCKET s = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, 0);
+  assert_int_not_equal(s, INVALID_SOCKET);
+  static WSAOVERLAPPED ov; /* outlives the test: the world ends later */
+  overlapped_ioctl(s, &ov);
+  closesocket(s);
+  WSACleanup();
+  WSACloseEvent(ov.hEvent);
+  wpu_world *w = *state;
+  *state = NULL;
+  assert_int_equal(wpu_world_destroy(w), 0);
+  if (seen.n != 0)
+    fail_msg("%d violation(s), the first: %s", seen.n, seen.messages[0]);
+}
+
+/* The lower LSP gets the upper's protocol info and makes its IFS handles
+ * for its own entry: neither a foreign handle nor an IFS mismatch. */
+static void stacked_lsps_stay_quiet(void **state) {
+  (void)state;
+  dl_install_stack();
+  checked();
+  startup();
+  SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  assert_int_not_equal(s, INVALID_SOCKET);
+  assert_int_equal(closesocket(s), 0);
+  assert_int_equal(WSACleanup(), 0);
+  fws2_assert_trace("ws2_32>stack_top:WSPSocket",
+                    "stack_top>stack_ifs:WSPSocket",
+                    "stack_ifs>fws2_memnet:WSPSocket");
+  if (seen.n != 0)
+    fail_msg("%d violation(s), the first: %s", seen.n, seen.messages[0]);
+}
+
+/* ---- Run in a process of its own (the slots are the process's) ---- */
+
+static void provider_beyond_the_interposer_slots_is_reported(void **state) {
+  (void)state;
+  checked();
+  for (int i = 0; i < 30; i++) {
+    char ascii[64];
+    WCHAR path[64], expanded[MAX_PATH];
+    snprintf(ascii, sizeof ascii, "%%SystemRoot%%\\system32\\many_%d.dll", i);
+    size_t n = 0;
+    for (; ascii[n] != 0; n++)
+      path[n] = (WCHAR)ascii[n];
+    path[n] = 0;
+    const wpu_export exports[] = {
+        {"WSPStartup", (FARPROC)(void (*)(void))bad_startup}};
+    assert_int_equal(wpu_module_register(path, exports, 1, NULL), 0);
+    ExpandEnvironmentStringsW(path, expanded, MAX_PATH);
+    HMODULE m = LoadLibraryW(expanded);
+    assert_non_null(m);
+    assert_non_null(GetProcAddress(m, "WSPStartup"));
+    FreeLibrary(m);
+  }
+  expect_violation(FWS2_RULE_NOT_INTERPOSED, "more than 24 providers");
+  assert_non_null(strstr(seen.messages[0], "many_"));
+}
+
+int main(int argc, char **argv) {
 #define T(name)                                                                \
   cmocka_unit_test_setup_teardown(name, setup, fws2_world_teardown)
   const struct CMUnitTest tests[] = {
       T(failure_without_lperrno_is_reported),
-      T(success_with_an_error_set_is_reported),
+      T(success_with_an_error_set_is_reported_when_asked),
+      T(success_with_an_error_set_is_not_checked_by_default),
       T(handle_left_on_the_base_entry_is_reported),
       T(handle_that_is_no_socket_is_reported),
       T(created_handle_on_an_ifs_entry_is_reported),
@@ -566,7 +739,16 @@ int main(void) {
       T(memnet_stays_quiet),
       T(ifs_lsp_over_memnet_stays_quiet),
       T(correct_overlapped_completion_by_a_layer_stays_quiet),
+      T(overlapped_completed_on_a_worker_and_reused_stays_quiet),
+      T(overlapped_ignored_on_a_non_overlapped_socket_is_not_reported),
+      T(stacked_lsps_stay_quiet),
+  };
+  /* test_checker interposer_full: the test that takes every slot. */
+  const struct CMUnitTest full[] = {
+      T(provider_beyond_the_interposer_slots_is_reported),
   };
 #undef T
+  if (argc > 1 && strcmp(argv[1], "interposer_full") == 0)
+    return cmocka_run_group_tests(full, NULL, NULL);
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -272,7 +272,8 @@ static SOCKET udp_bound(struct sockaddr_in *a) {
 
 static void datagram_is_lost_but_reported_sent(void **state) {
   (void)state;
-  dl_install_base();
+  /* memnet: names it, or delivers synchronously. */
+  dl_install_memnet();
   fws2_fault f = {0};
   f.call = "WSPSendTo";
   f.provider = "fws2_memnet";
@@ -296,7 +297,8 @@ static void datagram_is_lost_but_reported_sent(void **state) {
 
 static void completion_is_held_until_released(void **state) {
   (void)state;
-  dl_install_base();
+  /* memnet: names it, or delivers synchronously. */
+  dl_install_memnet();
   fws2_fault f = {0};
   f.call = "completion";
   f.action = FWS2_FAULT_DELAY;
@@ -375,7 +377,62 @@ static void fault_add_rejects_bad_rules(void **state) {
   f.call = "WSPSend";
   f.percent = 101;
   assert_int_equal(fws2_fault_add(&f), -WSAEINVAL);
+  f.percent = 0;
+  f.action = (fws2_fault_action)(FWS2_FAULT_DELAY + 1);
+  assert_int_equal(fws2_fault_add(&f), -WSAEINVAL);
+  /* Zero bytes would pass no buffer down at all. */
+  f.action = FWS2_FAULT_PARTIAL_SEND;
+  f.arg = 0;
+  assert_int_equal(fws2_fault_add(&f), -WSAEINVAL);
+  f.arg = 1;
+  f.provider = "a_provider_name_of_32_characters";
+  assert_int_equal(fws2_fault_add(&f), -WSAEINVAL);
+  f.provider = NULL;
+  f.call = "a_call_name_of_48_characters_is_too_long_for_it_";
+  assert_int_equal(fws2_fault_add(&f), -WSAEINVAL);
   assert_int_equal(fws2_fault_hits(12345), 0);
+}
+
+/* The second rule counts the call the first one failed. */
+static void
+every_matching_rule_counts_the_calls_an_earlier_one_fails(void **state) {
+  (void)state;
+  int first = fws2_fault_inject("WPUCreateEvent", 1, WSAENOBUFS);
+  int second = fws2_fault_inject("WPUCreateEvent", 2, WSAEFAULT);
+  assert_true(first > 0 && second > 0);
+  int err = 0;
+  assert_ptr_equal(WPUCreateEvent(&err), WSA_INVALID_EVENT);
+  assert_int_equal(err, WSAENOBUFS);
+  assert_ptr_equal(WPUCreateEvent(&err), WSA_INVALID_EVENT);
+  assert_int_equal(err, WSAEFAULT);
+  WSAEVENT e = WPUCreateEvent(&err);
+  assert_ptr_not_equal(e, WSA_INVALID_EVENT);
+  assert_true(WPUCloseEvent(e, &err));
+  assert_int_equal(fws2_fault_hits(first), 1);
+  assert_int_equal(fws2_fault_hits(second), 1);
+}
+
+/* DROP_DATAGRAM acts on datagram sends only: a stream send goes through
+ * and the rule does not count it. */
+static void datagram_loss_leaves_stream_sends_alone(void **state) {
+  (void)state;
+  dl_install_memnet();
+  fws2_fault f = {0};
+  f.call = "WSPSend";
+  f.action = FWS2_FAULT_DROP_DATAGRAM;
+  int id = fws2_fault_add(&f);
+  assert_true(id > 0);
+  startup();
+  SOCKET c, s;
+  dl_tcp_pair(&c, &s);
+  assert_int_equal(send(c, "data", 4, 0), 4);
+  assert_int_equal(fws2_fault_hits(id), 0);
+  char buf[8];
+  assert_int_equal(recv(s, buf, sizeof buf, 0), 4);
+  assert_memory_equal(buf, "data", 4);
+  closesocket(c);
+  closesocket(s);
+  WSACleanup();
 }
 
 int main(void) {
@@ -399,6 +456,8 @@ int main(void) {
       T(completion_is_held_until_released),
       T(held_completions_are_released_reordered),
       T(fault_add_rejects_bad_rules),
+      T(every_matching_rule_counts_the_calls_an_earlier_one_fails),
+      T(datagram_loss_leaves_stream_sends_alone),
   };
 #undef T
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,8 @@
 
 #include <fws2/fixture.h>
 #include <fws2/trace.h>
+#include <wpu/hooks.h>
+#include <wpu/modules.h>
 
 #include "doubles_lsp.h"
 
@@ -239,6 +241,295 @@ static void trace_save_writes_each_format(void **state) {
   assert_int_equal(fws2_trace_save(path, (fws2_trace_format)7), WSAEINVAL);
 }
 
+/* ---- A test that failed inside a call, and the hooks under the trace ----
+ */
+
+static jmp_buf jump;
+
+static int WSPAPI jump_bind(SOCKET s, const struct sockaddr *name, int len,
+                            LPINT err) {
+  (void)s;
+  (void)name;
+  (void)len;
+  (void)err;
+  longjmp(jump, 1); /* as CMocka's fail() does */
+}
+
+static int WSPAPI jump_other(void) {
+  return SOCKET_ERROR;
+}
+
+static int WSPAPI jump_startup(WORD version, LPWSPDATA data,
+                               LPWSAPROTOCOL_INFOW info, WSPUPCALLTABLE up,
+                               LPWSPPROC_TABLE procs) {
+  (void)version;
+  (void)data;
+  (void)info;
+  (void)up;
+  void (**e)(void) = (void (**)(void))procs;
+  for (size_t i = 0; i < sizeof *procs / sizeof *e; i++)
+    e[i] = (void (*)(void))jump_other;
+  procs->lpWSPBind = jump_bind;
+  return 0;
+}
+
+/* What the next test sees after this one failed: the fixture's teardown
+ * and setup, as CMocka runs them. */
+static void next_test(void **state) {
+  fws2_world_teardown(state);
+  assert_int_equal(fws2_world_setup(state), 0);
+}
+
+static void
+next_test_after_a_failure_inside_a_provider_call_sees_the_application(
+    void **state) {
+  static const WCHAR path[] = L"%SystemRoot%\\system32\\jump_provider.dll";
+  const wpu_export exports[] = {
+      {"WSPStartup", (FARPROC)(void (*)(void))jump_startup}};
+  DWORD rc = wpu_module_register(path, exports, 1, NULL);
+  assert_true(rc == 0 || rc == ERROR_BUSY);
+  assert_int_equal(fws2_trace_start(0, 0), 0);
+  HMODULE m = LoadLibraryW(path);
+  assert_non_null(m);
+  LPWSPSTARTUP start =
+      (LPWSPSTARTUP)(void (*)(void))GetProcAddress(m, "WSPStartup");
+  WSPDATA data;
+  WSAPROTOCOL_INFOW info;
+  WSPUPCALLTABLE up;
+  WSPPROC_TABLE procs;
+  memset(&info, 0, sizeof info);
+  memset(&up, 0, sizeof up);
+  assert_int_equal(start(MAKEWORD(2, 2), &data, &info, up, &procs), 0);
+  /* The provider call "fails the test": the thread never returns from it. */
+  if (setjmp(jump) == 0) {
+    int err;
+    procs.lpWSPBind((SOCKET)1, NULL, 0, &err);
+    fail_msg("the provider returned");
+  }
+  assert_int_not_equal(fws2_trace_find(0, "ws2_32>jump_provider:WSPBind"),
+                       FWS2_TRACE_NONE);
+  FreeLibrary(m);
+  next_test(state);
+  dl_install_base();
+  assert_int_equal(fws2_trace_start(0, 0), 0);
+  startup();
+  assert_int_equal(WSACleanup(), 0);
+  fws2_assert_trace("application>ws2_32:WSAStartup",
+                    "application>ws2_32:WSACleanup");
+}
+
+static int jumping_enter(wpu_hook_call *c, void *user) {
+  (void)user;
+  if (c->kind == WPU_HOOK_COMPLETION)
+    longjmp(jump, 1); /* a report function that fail()s inside a hook */
+  return 0;
+}
+
+static void next_test_after_a_hook_jumped_out_is_traced(void **state) {
+  wpu_hooks h = {0};
+  h.enter = jumping_enter;
+  assert_int_equal(wpu_world_set_hooks(*state, &h), 0);
+  if (setjmp(jump) == 0) {
+    WSAOVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    int err;
+    WPUCompleteOverlappedRequest((SOCKET)1, &ov, 0, 0, &err);
+    fail_msg("the hook returned");
+  }
+  next_test(state);
+  dl_install_base();
+  assert_int_equal(fws2_trace_start(0, 0), 0);
+  startup();
+  assert_int_equal(WSACleanup(), 0);
+  fws2_assert_trace("application>ws2_32:WSAStartup",
+                    "application>ws2_32:WSACleanup");
+}
+
+/* Hooks removed and installed again while other threads report calls:
+ * every hook call sees a whole set of hooks (TSan checks the rest). */
+typedef struct hook_counts {
+  LONG enters, exits;
+  HANDLE seen; /* set at the first enter */
+} hook_counts;
+
+static int counting_enter(wpu_hook_call *c, void *user) {
+  (void)c;
+  hook_counts *n = user;
+  InterlockedIncrement(&n->enters);
+  SetEvent(n->seen);
+  return 0;
+}
+
+static void counting_exit(wpu_hook_call *c, void *user) {
+  (void)c;
+  InterlockedIncrement(&((hook_counts *)user)->exits);
+}
+
+static volatile LONG stop_reporting;
+
+static DWORD WINAPI reporter(LPVOID arg) {
+  (void)arg;
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  while (InterlockedCompareExchange(&stop_reporting, 0, 0) == 0) {
+    int err;
+    /* No such socket: reported to the hooks, then fails. */
+    WPUCompleteOverlappedRequest((SOCKET)1, &ov, 0, 0, &err);
+  }
+  return 0;
+}
+
+static void hooks_removed_while_other_threads_report_calls(void **state) {
+  hook_counts counts = {0, 0, CreateEventW(NULL, TRUE, FALSE, NULL)};
+  assert_non_null(counts.seen);
+  wpu_hooks h = {0};
+  h.enter = counting_enter;
+  h.exit = counting_exit;
+  h.user = &counts;
+  InterlockedExchange(&stop_reporting, 0);
+  HANDLE t[2];
+  for (int i = 0; i < 2; i++) {
+    t[i] = CreateThread(NULL, 0, reporter, NULL, 0, NULL);
+    assert_non_null(t[i]);
+  }
+  /* The threads report to the hooks. */
+  assert_int_equal(wpu_world_set_hooks(*state, &h), 0);
+  assert_int_equal(WaitForSingleObject(counts.seen, 30000), WAIT_OBJECT_0);
+  for (int i = 0; i < 2000; i++) {
+    assert_int_equal(wpu_world_set_hooks(*state, &h), 0);
+    assert_int_equal(wpu_world_set_hooks(*state, NULL), 0);
+  }
+  /* Removed: nothing runs the hooks now, whatever the threads do. */
+  LONG enters = InterlockedCompareExchange(&counts.enters, 0, 0);
+  LONG exits = InterlockedCompareExchange(&counts.exits, 0, 0);
+  assert_true(exits <= enters);
+  InterlockedExchange(&stop_reporting, 1);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(WaitForSingleObject(t[i], 30000), WAIT_OBJECT_0);
+    CloseHandle(t[i]);
+  }
+  assert_int_equal(InterlockedCompareExchange(&counts.enters, 0, 0), enters);
+  CloseHandle(counts.seen);
+}
+
+/* Starts the provider at path (jump_startup's) through the module lookup,
+ * so the interposer names it after the file. */
+static void start_at(const WCHAR *path) {
+  const wpu_export exports[] = {
+      {"WSPStartup", (FARPROC)(void (*)(void))jump_startup}};
+  DWORD rc = wpu_module_register(path, exports, 1, NULL);
+  assert_true(rc == 0 || rc == ERROR_BUSY);
+  HMODULE m = LoadLibraryW(path);
+  assert_non_null(m);
+  LPWSPSTARTUP start =
+      (LPWSPSTARTUP)(void (*)(void))GetProcAddress(m, "WSPStartup");
+  WSPDATA data;
+  WSAPROTOCOL_INFOW info;
+  WSPUPCALLTABLE up;
+  WSPPROC_TABLE procs;
+  memset(&info, 0, sizeof info);
+  memset(&up, 0, sizeof up);
+  assert_int_equal(start(MAKEWORD(2, 2), &data, &info, up, &procs), 0);
+  FreeLibrary(m);
+}
+
+static void
+diagram_ids_differ_for_names_that_differ_in_punctuation(void **state) {
+  (void)state;
+  assert_int_equal(fws2_trace_start(0, 0), 0);
+  static const WCHAR dash[] = L"%SystemRoot%\\system32\\my-lsp.dll";
+  static const WCHAR under[] = L"%SystemRoot%\\system32\\my_lsp.dll";
+  start_at(dash);
+  start_at(under);
+  char *m = fws2_trace_mermaid();
+  assert_non_null(m);
+  const char *a = strstr(m, "  participant my_lsp as my-lsp\n");
+  const char *b = strstr(m, "  participant my_lsp_");
+  if (a == NULL || b == NULL || strstr(b, " as my_lsp\n") == NULL)
+    fail_msg("ids not distinct:\n%s", m);
+  fws2_trace_free(m);
+}
+
+/* A provider started again (same table) while another thread calls it:
+ * the interposer's slot is not rewritten under the running thunks (TSan
+ * checks). */
+static int WSPAPI failing_bind(SOCKET s, const struct sockaddr *name, int len,
+                               LPINT err) {
+  (void)s;
+  (void)name;
+  (void)len;
+  *err = WSAENOTSOCK;
+  return SOCKET_ERROR;
+}
+
+static int WSPAPI failing_startup(WORD version, LPWSPDATA data,
+                                  LPWSAPROTOCOL_INFOW info, WSPUPCALLTABLE up,
+                                  LPWSPPROC_TABLE procs) {
+  int rc = jump_startup(version, data, info, up, procs);
+  procs->lpWSPBind = failing_bind;
+  return rc;
+}
+
+static WSPPROC_TABLE racing_procs;
+static volatile LONG racing_stop;
+static HANDLE racing_started;
+
+static DWORD WINAPI racing_caller(LPVOID arg) {
+  (void)arg;
+  /* A thread with no call of ours: the caller is the provider's loader. */
+  do {
+    int err = 0;
+    if (racing_procs.lpWSPBind((SOCKET)1, NULL, 0, &err) != SOCKET_ERROR ||
+        err != WSAENOTSOCK)
+      return 1;
+    SetEvent(racing_started);
+  } while (InterlockedCompareExchange(&racing_stop, 0, 0) == 0);
+  return 0;
+}
+
+static void provider_started_again_while_another_thread_calls_it(
+    void **state) {
+  (void)state;
+  static const WCHAR path[] = L"%SystemRoot%\\system32\\racing_provider.dll";
+  const wpu_export exports[] = {
+      {"WSPStartup", (FARPROC)(void (*)(void))failing_startup}};
+  DWORD rc = wpu_module_register(path, exports, 1, NULL);
+  assert_true(rc == 0 || rc == ERROR_BUSY);
+  assert_int_equal(fws2_trace_start(0, 0), 0);
+  HMODULE m = LoadLibraryW(path);
+  assert_non_null(m);
+  LPWSPSTARTUP start =
+      (LPWSPSTARTUP)(void (*)(void))GetProcAddress(m, "WSPStartup");
+  WSPDATA data;
+  WSAPROTOCOL_INFOW info;
+  WSPUPCALLTABLE up;
+  memset(&info, 0, sizeof info);
+  memset(&up, 0, sizeof up);
+  assert_int_equal(start(MAKEWORD(2, 2), &data, &info, up, &racing_procs), 0);
+  InterlockedExchange(&racing_stop, 0);
+  racing_started = CreateEventW(NULL, TRUE, FALSE, NULL);
+  assert_non_null(racing_started);
+  HANDLE t = CreateThread(NULL, 0, racing_caller, NULL, 0, NULL);
+  assert_non_null(t);
+  assert_int_equal(WaitForSingleObject(racing_started, 30000), WAIT_OBJECT_0);
+  for (int i = 0; i < 500; i++) {
+    WSPPROC_TABLE again;
+    assert_int_equal(start(MAKEWORD(2, 2), &data, &info, up, &again), 0);
+    assert_memory_equal(&again, &racing_procs, sizeof again);
+  }
+  InterlockedExchange(&racing_stop, 1);
+  assert_int_equal(WaitForSingleObject(t, 30000), WAIT_OBJECT_0);
+  DWORD code = 1;
+  assert_true(GetExitCodeThread(t, &code));
+  assert_int_equal(code, 0);
+  CloseHandle(t);
+  CloseHandle(racing_started);
+  FreeLibrary(m);
+  /* The worker's calls came from who started the provider. */
+  assert_int_not_equal(fws2_trace_find(0, "ws2_32>racing_provider:WSPBind"),
+                       FWS2_TRACE_NONE);
+}
+
 int main(void) {
 #define T(name)                                                                \
   cmocka_unit_test_setup_teardown(name, fws2_world_setup, fws2_world_teardown)
@@ -252,6 +543,11 @@ int main(void) {
       T(trace_records_kernel32_calls_only_when_asked),
       T(trace_renders_text_mermaid_and_plantuml),
       T(trace_save_writes_each_format),
+      T(next_test_after_a_failure_inside_a_provider_call_sees_the_application),
+      T(next_test_after_a_hook_jumped_out_is_traced),
+      T(hooks_removed_while_other_threads_report_calls),
+      T(diagram_ids_differ_for_names_that_differ_in_punctuation),
+      T(provider_started_again_while_another_thread_calls_it),
   };
 #undef T
   return cmocka_run_group_tests(tests, NULL, NULL);

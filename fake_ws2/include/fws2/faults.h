@@ -12,6 +12,10 @@
  * the nth (1-based) and the `count - 1` after it, or on every one (nth 0),
  * or, with `percent` set, on each with that probability drawn from a
  * generator seeded with `seed` (same seed and same calls: same choices).
+ * A call matches a rule when its name (and provider) match and the rule's
+ * action can act on it (see below). Every rule counts every call it
+ * matches; when several fire on the same call, the first added decides
+ * and only it counts a hit (the others' firing is spent on that call).
  *
  * What a firing rule does (action):
  * - FWS2_FAULT_FAIL: the call fails with `error` the way it reports
@@ -19,18 +23,22 @@
  *   and last error; allocations: as for lack of memory; provider calls:
  *   SOCKET_ERROR / INVALID_SOCKET / FALSE with *lpErrno), without running.
  * Network faults, for provider calls (the base provider's, typically):
- * - FWS2_FAULT_REFUSE: WSPConnect fails with WSAECONNREFUSED.
+ * - FWS2_FAULT_REFUSE: the call (WSPConnect, typically) fails with
+ *   WSAECONNREFUSED.
  * - FWS2_FAULT_RESET: the call (WSPRecv, WSPSend, ...) fails with
  *   WSAECONNRESET, and so does every later WSPSend/WSPRecv/WSPSendTo/
  *   WSPRecvFrom of that provider on that socket (reset mid-stream, as the
  *   layer above sees it; the peer is not told).
  * - FWS2_FAULT_PEER_CLOSE: WSPRecv/WSPRecvFrom report a graceful close (0
  *   bytes, success; an overlapped one completes with 0 bytes), now and on
- *   every later receive on that socket.
+ *   every later receive on that socket. Matches only those receives.
  * - FWS2_FAULT_PARTIAL_SEND: WSPSend/WSPSendTo pass only the first `arg`
- *   bytes down: the provider sends (and reports) that many.
- * - FWS2_FAULT_DROP_DATAGRAM: WSPSendTo/WSPSend report every byte sent
- *   and send nothing (an overlapped one is completed as sent).
+ *   bytes down (arg must be at least 1): the provider sends (and reports)
+ *   that many. Matches only WSPSend and WSPSendTo.
+ * - FWS2_FAULT_DROP_DATAGRAM: WSPSendTo/WSPSend on a datagram socket
+ *   (SOCK_DGRAM, as its WSPSocket was told) report every byte sent and
+ *   send nothing (an overlapped one is completed as sent). Matches only
+ *   those sends.
  * - FWS2_FAULT_DELAY: for completions: the completion is held (the
  *   overlapped stays in progress) until fws2_faults_release, which
  *   performs the held ones in order or reversed (late and reordered
@@ -77,12 +85,14 @@ typedef struct fws2_fault {
                            provider calls, ERROR_NOT_ENOUGH_MEMORY for
                            kernel32 and allocations) */
   fws2_fault_action action;
-  unsigned arg; /* PARTIAL_SEND: bytes passed down */
+  unsigned arg; /* PARTIAL_SEND: bytes passed down (at least 1) */
 } fws2_fault;
 
 /* Adds a rule to the current world (making the default world when there
- * is none). Returns its id (> 0), or -WSAEINVAL (fault NULL, call NULL,
- * percent above 100) or -WSA_NOT_ENOUGH_MEMORY. The name is copied. */
+ * is none), after the rules there. Returns its id (> 0), or -WSAEINVAL
+ * (fault NULL, call NULL, call of 48 characters or more, provider of 32
+ * or more, percent above 100, an action out of range, PARTIAL_SEND with
+ * arg 0) or -WSA_NOT_ENOUGH_MEMORY. The names are copied. */
 int fws2_fault_add(const fws2_fault *fault);
 
 /* The common case in one call: the nth call named call fails with error

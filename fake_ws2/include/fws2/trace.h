@@ -18,6 +18,10 @@
  *                     "fws2_memnet:WSPSend");
  *   char *m = fws2_trace_mermaid(); ... fws2_trace_free(m);
  *
+ * A provider the interposer cannot see (more than 24 distinct providers in
+ * one test program) is recorded as a violation and fails the test while
+ * the trace is on (fws2/checker.h, FWS2_RULE_NOT_INTERPOSED).
+ *
  * The trace belongs to the world and ends with it. It keeps the last
  * `capacity` events (older ones are dropped; indexes count the kept ones).
  * Thread-safety: every function may be called from any thread; events of

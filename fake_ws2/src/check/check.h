@@ -8,6 +8,7 @@
 #ifndef FWS2_CHECK_H
 #define FWS2_CHECK_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,9 @@ typedef struct fws2_held fws2_held;
 
 typedef struct fws2_state {
   wpu_world *world;
+  /* Whether kernel32 and allocation entry events matter (tracing them, or
+   * fault rules exist): read without the lock first (fws2__update_wants). */
+  _Atomic int want_entries;
   /* trace.c */
   int tracing;
   unsigned trace_flags;
@@ -46,19 +50,23 @@ typedef struct fws2_state {
   /* checker.c */
   int checking;
   const char *relaxed[FWS2_RULE_COUNT]; /* reasons; NULL: enforced */
+  int opted_in[FWS2_RULE_COUNT];        /* opt-in rules enabled */
   fws2_checker_report_fn report;
   void *report_user;
   DWORD test_thread;
   size_t violations;
   size_t unreported; /* default report: to fail at the next safe point */
   int starts[64];    /* per interposer slot: WSPStartup successes */
-  int cleanups[64];  /* ... and WSPCleanup calls */
+  /* per interposer slot: who started it in this world (the caller of its
+   * entries on threads with no call of ours running: a layer's worker) */
+  char loaders[64][FWS2_NAME_LEN];
+  int cleanups[64]; /* ... and WSPCleanup calls */
   /* The catalog entries providers were started with through the
    * interposer: which slot serves each. */
   DWORD entry_ids[64];
   int entry_slots[64];
   int n_entries;
-  /* interpose.c's bookkeeping, by handle and by overlapped */
+  /* the interposer's bookkeeping (records.c), by handle and by overlapped */
   fws2_sock_rec *socks[FWS2_BUCKETS];
   fws2_ov_rec *ovs[FWS2_BUCKETS];
 } fws2_state;
@@ -76,12 +84,17 @@ fws2_state *fws2__state(int create);
 /* The participant the calling thread is in now: the innermost front or
  * provider call in progress on it, else "application". */
 const char *fws2__current(void);
+/* Forgets the calls this thread was in (a test that failed inside one
+ * jumped out of it): the fixture calls it, and so does a new state. */
+void fws2__hub_reset(void);
+/* Recomputes st->want_entries (lock held). */
+void fws2__update_wants(fws2_state *st);
 /* How many traced calls are running on this thread (0: none, e.g. a
  * layer's own worker thread). */
 int fws2__depth(void);
 
 /* The provider name of a catalog entry a provider was started with through
- * the interposer, or NULL (interpose.c; lock held). */
+ * the interposer, or NULL (records.c; lock held). */
 const char *fws2__provider_of_entry(DWORD catalog_id);
 
 /* ---- Hooks into each part (called by hub.c, lock NOT held) ---- */
@@ -113,17 +126,21 @@ int fws2__checking(fws2_rule rule);
 /* checker.c: the front's safe point: fails the test for violations the
  * default report recorded (test thread only). */
 void fws2__checker_safe_point(void);
-/* checker.c: observes a completion (libwpu's) for the overlapped rules. */
-void fws2__checker_completion(const wpu_hook_call *c);
+/* The overlapped rules at a completion about to be performed (libwpu's):
+ * marks its operation done, reports one completed twice or unknown.
+ * Returns 1 when it marked a pending operation done. */
+int fws2__checker_completion(const wpu_hook_call *c);
+/* Undoes that mark: the completion failed after all. */
+void fws2__checker_completion_failed(const wpu_hook_call *c);
 /* checker.c: the checks at the last WSACleanup and at world teardown. */
 void fws2__checker_cleanup(fws2_state *st);
 void fws2__checker_teardown(fws2_state *st);
 
 /* interpose.c: the wrapped WSPStartup for a provider's (hub.c). */
 LPWSPSTARTUP fws2__interpose(LPWSPSTARTUP startup, const WCHAR *path);
-/* interpose.c: frees the per-world bookkeeping (lock held). */
+/* records.c: frees the per-world bookkeeping (lock held). */
 void fws2__interpose_free(fws2_state *st);
-/* interpose.c: the pending overlapped records left (teardown, lock held):
+/* records.c: the pending overlapped records left (teardown, lock held):
  * calls fn for each one never completed. */
 void fws2__interpose_pending(fws2_state *st,
                              void (*fn)(LPWSAOVERLAPPED ov, SOCKET s,

@@ -25,7 +25,19 @@ static const char *const names[FWS2_RULE_COUNT] = {
     "proc-table-null-entry",
     "startup-cleanup-balance",
     "leak",
+    "provider-not-interposed",
 };
+
+/* Rules checked only when asked for (fws2_checker_enable_rule). */
+static int opt_in(fws2_rule rule) {
+  return rule == FWS2_RULE_STALE_ERROR;
+}
+
+/* Whether rule is checked in st (lock held). */
+static int rule_on(const fws2_state *st, fws2_rule rule) {
+  return st != NULL && st->checking && st->relaxed[rule] == NULL &&
+         (!opt_in(rule) || st->opted_in[rule]);
+}
 
 /* Violations the default report found during the last world's end. */
 static size_t teardown_count;
@@ -65,6 +77,20 @@ int fws2_checker_relax(fws2_rule rule, const char *reason) {
   return rc;
 }
 
+int fws2_checker_enable_rule(fws2_rule rule) {
+  if (rule < 0 || rule >= FWS2_RULE_COUNT)
+    return WSAEINVAL;
+  fws2__lock();
+  fws2_state *st = fws2__state(0);
+  int rc = st == NULL || !st->checking ? WSANOTINITIALISED : 0;
+  if (rc == 0) {
+    st->opted_in[rule] = 1;
+    st->relaxed[rule] = NULL;
+  }
+  fws2__unlock();
+  return rc;
+}
+
 void fws2_checker_set_report(fws2_checker_report_fn fn, void *user) {
   fws2__lock();
   fws2_state *st = fws2__state(1);
@@ -94,7 +120,7 @@ size_t fws2_checker_teardown_violations(void) {
 int fws2__checking(fws2_rule rule) {
   fws2__lock();
   fws2_state *st = fws2__state(0);
-  int on = st != NULL && st->checking && st->relaxed[rule] == NULL;
+  int on = rule_on(st, rule);
   fws2__unlock();
   return on;
 }
@@ -103,7 +129,7 @@ static void vviolation(fws2_rule rule, const char *provider, SOCKET s,
                        const char *call, const char *fmt, va_list ap) {
   fws2__lock();
   fws2_state *st = fws2__state(0);
-  int on = st != NULL && st->checking && st->relaxed[rule] == NULL;
+  int on = rule_on(st, rule);
   fws2_checker_report_fn report = on ? st->report : NULL;
   void *user = on ? st->report_user : NULL;
   if (on)
@@ -212,20 +238,24 @@ static void never_completed(LPWSAOVERLAPPED ov, SOCKET s, const char *prov,
                   (void *)ov);
 }
 
-/* Pending overlapped records, copied out of the lock. */
+/* Pending overlapped records, copied out of the lock (the first
+ * PENDS_MAX; the others are counted). */
+#define PENDS_MAX 64
+
 typedef struct pend {
   LPWSAOVERLAPPED ov;
   SOCKET s;
   const char *prov, *call;
 } pend;
 
-static pend pends[64];
+static pend pends[PENDS_MAX];
 static int npends;
 
 static void collect(LPWSAOVERLAPPED ov, SOCKET s, const char *prov,
                     const char *call) {
-  if (npends < 64)
-    pends[npends++] = (pend){ov, s, prov, call};
+  if (npends < PENDS_MAX)
+    pends[npends] = (pend){ov, s, prov, call};
+  npends++;
 }
 
 void fws2__checker_teardown(fws2_state *st) {
@@ -236,8 +266,8 @@ void fws2__checker_teardown(fws2_state *st) {
   npends = 0;
   if (checking)
     fws2__interpose_pending(st, collect);
-  int n = npends;
-  pend copy[64];
+  int n = npends < PENDS_MAX ? npends : PENDS_MAX, more = npends - n;
+  pend copy[PENDS_MAX];
   memcpy(copy, pends, sizeof copy);
   int starts[64], cleanups[64];
   memcpy(starts, st->starts, sizeof starts);
@@ -248,6 +278,11 @@ void fws2__checker_teardown(fws2_state *st) {
   if (checking) {
     for (int i = 0; i < n; i++)
       never_completed(copy[i].ov, copy[i].s, copy[i].prov, copy[i].call);
+    if (more > 0)
+      fws2__violation(FWS2_RULE_NEVER_COMPLETED, "(several)", 0, "(several)",
+                      "and %d more overlapped operations were never "
+                      "completed before the world ended",
+                      more);
     for (int i = 0; i < slots && i < 64; i++)
       if (starts[i] != cleanups[i])
         fws2__violation(FWS2_RULE_CLEANUP, fws2__slot_name(i), 0, "WSPCleanup",

@@ -47,7 +47,8 @@ int fws2_fault_add(const fws2_fault *f) {
   if (f == NULL || f->call == NULL || f->percent > 100 ||
       strlen(f->call) >= 48 ||
       (f->provider != NULL && strlen(f->provider) >= FWS2_NAME_LEN) ||
-      f->action < FWS2_FAULT_FAIL || f->action > FWS2_FAULT_DELAY)
+      f->action < FWS2_FAULT_FAIL || f->action > FWS2_FAULT_DELAY ||
+      (f->action == FWS2_FAULT_PARTIAL_SEND && f->arg == 0))
     return -WSAEINVAL;
   fws2_rule_state *r = calloc(1, sizeof *r);
   if (r == NULL)
@@ -72,6 +73,7 @@ int fws2_fault_add(const fws2_fault *f) {
       p = &(*p)->next;
     *p = r;
     r = NULL;
+    fws2__update_wants(st);
   }
   fws2__unlock();
   free(r);
@@ -111,6 +113,8 @@ void fws2_fault_remove(int id) {
       p = &(*p)->next;
     }
   }
+  if (st != NULL)
+    fws2__update_wants(st);
   fws2__unlock();
 }
 
@@ -126,13 +130,24 @@ static int applies(const fws2_rule_state *r, const wpu_hook_call *c) {
     if (who == NULL || strcmp(who, r->provider) != 0)
       return 0;
   }
+  /* A network action applies only where it can act. */
+  int provider = c->kind == WPU_HOOK_PROVIDER;
+  int send = provider && (strcmp(c->name, "WSPSend") == 0 ||
+                          strcmp(c->name, "WSPSendTo") == 0);
   switch (r->f.action) {
   case FWS2_FAULT_FAIL:
     return 1;
   case FWS2_FAULT_DELAY:
     return completion;
+  case FWS2_FAULT_PARTIAL_SEND:
+    return send;
+  case FWS2_FAULT_DROP_DATAGRAM:
+    return send && c->arg[1] == SOCK_DGRAM; /* the interposer's type */
+  case FWS2_FAULT_PEER_CLOSE:
+    return provider && (strcmp(c->name, "WSPRecv") == 0 ||
+                        strcmp(c->name, "WSPRecvFrom") == 0);
   default:
-    return c->kind == WPU_HOOK_PROVIDER;
+    return provider;
   }
 }
 
@@ -173,9 +188,11 @@ int fws2__fault_decide(wpu_hook_call *c) {
   fws2_fault_action action = FWS2_FAULT_FAIL;
   fws2__lock();
   fws2_state *st = fws2__state(0);
+  /* Every matching rule counts the call; the first added of those that
+   * fire decides (the others' firing is spent). */
   for (fws2_rule_state *r = st != NULL ? st->rules : NULL; r != NULL;
        r = r->next) {
-    if (!applies(r, c) || !fires(r))
+    if (!applies(r, c) || !fires(r) || err != 0)
       continue;
     r->hits++;
     err = default_error(r, c);
@@ -183,7 +200,6 @@ int fws2__fault_decide(wpu_hook_call *c) {
     action = r->f.action;
     c->action = (int)action;
     c->action_arg = r->f.arg;
-    break;
   }
   fws2__unlock();
   if (err != 0) {

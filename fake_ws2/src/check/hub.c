@@ -1,6 +1,7 @@
 /* hub.c: the one set of libwpu hooks (wpu/hooks.h) the trace, the faults
  * and the checker share: the doubles' per-world state, its lock, and the
  * participants each call goes from and to. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,11 @@ static void pop(void) {
     depth--;
 }
 
+void fws2__hub_reset(void) {
+  depth = 0;
+  memset((void *)stack, 0, sizeof stack);
+}
+
 int fws2__depth(void) {
   return depth;
 }
@@ -80,7 +86,6 @@ static const char *upcaller(const wpu_hook_call *c) {
 /* ---- The hooks ---- */
 
 static int hub_enter(wpu_hook_call *c, void *user) {
-  (void)user;
   switch (c->kind) {
   case WPU_HOOK_FRONT:
     /* A front call the front makes itself (send -> WSASend) is part of
@@ -104,6 +109,16 @@ static int hub_enter(wpu_hook_call *c, void *user) {
     c->callee = "ws2_32";
     break;
   case WPU_HOOK_KERNEL32:
+  case WPU_HOOK_ALLOC:
+    /* Entry events nobody asked for cost no lock. */
+    if (!atomic_load_explicit(&((fws2_state *)user)->want_entries,
+                              memory_order_relaxed))
+      return 0;
+    if (c->kind == WPU_HOOK_ALLOC) {
+      c->caller = "ws2_32";
+      c->callee = "ws2_32";
+      break;
+    }
     c->caller = fws2__current();
     c->callee = "kernel32";
     break;
@@ -126,14 +141,18 @@ static int hub_enter(wpu_hook_call *c, void *user) {
     }
     return 0;
   }
-  if (fws2__replaying)
-    return 0;
-  int f = fws2__fault_decide(c);
+  int f = fws2__replaying ? 0 : fws2__fault_decide(c);
   if (f != 0 && c->kind == WPU_HOOK_COMPLETION &&
       c->action == FWS2_FAULT_DELAY) {
     fws2__fault_hold(c);
     return WPU_HOOK_DEFER;
   }
+  /* A completion the checker sees before it is performed: once performed
+   * (the event set, the packet posted), the application may wake and
+   * reuse the OVERLAPPED at once. action_arg remembers the transition for
+   * exit to undo if the completion failed. */
+  if (f == 0 && c->kind == WPU_HOOK_COMPLETION)
+    c->action_arg = fws2__checker_completion(c);
   return f;
 }
 
@@ -143,8 +162,9 @@ static void hub_exit(wpu_hook_call *c, void *user) {
     pop();
   if (c->cookie == NULL)
     fws2__trace_call(c, c->caller, c->callee, 1);
-  if (c->kind == WPU_HOOK_COMPLETION && c->fault == 0 && !c->failed)
-    fws2__checker_completion(c);
+  if (c->kind == WPU_HOOK_COMPLETION && c->fault == 0 && c->action_arg != 0 &&
+      c->failed)
+    fws2__checker_completion_failed(c);
 }
 
 static void hub_returned(wpu_hook_call *c, void *user);
@@ -162,8 +182,10 @@ static const char state_key = 0;
 static void state_free(void *value) {
   fws2_state *st = value;
   fws2__checker_teardown(st);
-  fws2__lock();
+  /* Not under the lock: it waits for hooks running on other threads,
+   * which may be waiting for the lock. */
   wpu_world_set_hooks(st->world, NULL);
+  fws2__lock();
   fws2__faults_free(st);
   fws2__interpose_free(st);
   free(st->ring);
@@ -193,9 +215,19 @@ fws2_state *fws2__state(int create) {
     free(st);
     return wpu_world_attachment(w, &state_key);
   }
+  /* A new world's doubles on this thread: what a test that failed inside
+   * a call (longjmp) left on the thread's participant stack is stale. */
+  fws2__hub_reset();
   wpu_hooks h = {hub_enter, hub_exit, hub_wrap, hub_returned, st};
   wpu_world_set_hooks(w, &h);
   return st;
+}
+
+void fws2__update_wants(fws2_state *st) {
+  int want = st->rules != NULL ||
+             (st->tracing && (st->trace_flags & (FWS2_TRACE_WITH_KERNEL32 |
+                                                 FWS2_TRACE_WITH_ALLOC)) != 0);
+  atomic_store_explicit(&st->want_entries, want, memory_order_relaxed);
 }
 
 void fws2__wname(char *out, size_t cap, const WCHAR *path) {

@@ -3,34 +3,41 @@
  * proc table is a set of thunks: each reports the call to the hooks (trace,
  * faults), applies a fault's network action, calls the provider's real
  * entry, and checks the per-call rules of the contract checker (lpErrno,
- * returned handles, XP1_IFS_HANDLES, overlapped bookkeeping).
+ * overlapped bookkeeping; records.c checks returned handles).
  *
  * C has no closures: there are NSLOTS sets of thunks, made by macros. A
- * slot serves one provider WSPStartup function (and the table it returns;
- * a provider returning different tables takes one slot per table). The
- * slots are process-wide and never freed: a test program can interpose on
- * at most NSLOTS distinct providers; beyond that, providers are handed out
- * unwrapped (and unseen), and a line says so once. */
+ * slot serves one provider (its WSPStartup function and module path) and
+ * the table it returns; a provider returning different tables takes one
+ * slot per table. The slots are process-wide and never freed: a test
+ * program can interpose on at most NSLOTS distinct providers; beyond that,
+ * providers are handed out unwrapped, which fails the test when the world
+ * traces or checks (it would pass unseen). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
 #include <wpu/sockets.h>
 
-#include "check.h"
+#include "interpose.h"
 
 #define NSLOTS   24
 #define SENTINEL 0x7eadbeef
+#define PATH_LEN 260
 
+/* Written under the lock before the slot's thunks are handed out, never
+ * changed after (the thunks read them without the lock). */
 typedef struct slot {
   LPWSPSTARTUP startup; /* NULL for a table-only slot */
+  WCHAR path[PATH_LEN]; /* the module's path, as the lookup gave it */
   WSPPROC_TABLE real;
   int has_table;
   char name[FWS2_NAME_LEN];
-  /* Who started the provider (ws2_32, or the layer above that loaded it):
-   * the caller of its entries on threads with no call of ours running (a
-   * layer's worker thread). */
-  char loader[FWS2_NAME_LEN];
 } slot;
 
 static slot slots[NSLOTS];
@@ -46,142 +53,6 @@ const char *fws2__slot_name(int i) {
 
 int fws2__slot_count(void) {
   return nslots;
-}
-
-/* ---- Per-world records (lock held) ---- */
-
-#define F_RESET      1
-#define F_PEER_CLOSE 2
-
-struct fws2_sock_rec {
-  fws2_sock_rec *next;
-  int slot;
-  SOCKET s;
-  DWORD entry; /* the entry it was made for */
-  int flags;
-};
-
-enum { OV_PENDING = 1, OV_DONE };
-
-struct fws2_ov_rec {
-  fws2_ov_rec *next;
-  LPWSAOVERLAPPED ov;
-  int state;
-  void *owner; /* the submission in progress that made it pending */
-  int slot;
-  SOCKET s;
-  const char *call;
-};
-
-static unsigned bucket(uintptr_t key) {
-  return (unsigned)((key >> 2) ^ (key >> 12)) % FWS2_BUCKETS;
-}
-
-static fws2_sock_rec *sock_find(fws2_state *st, int sl, SOCKET s) {
-  for (fws2_sock_rec *r = st->socks[bucket(s)]; r != NULL; r = r->next)
-    if (r->s == s && (sl < 0 || r->slot == sl))
-      return r;
-  return NULL;
-}
-
-static void sock_add(fws2_state *st, int sl, SOCKET s, DWORD entry) {
-  fws2_sock_rec *r = sock_find(st, sl, s);
-  if (r == NULL) {
-    r = calloc(1, sizeof *r);
-    if (r == NULL)
-      return;
-    r->next = st->socks[bucket(s)];
-    st->socks[bucket(s)] = r;
-  }
-  r->slot = sl;
-  r->s = s;
-  r->entry = entry;
-  r->flags = 0;
-}
-
-static void sock_remove(fws2_state *st, int sl, SOCKET s) {
-  for (fws2_sock_rec **p = &st->socks[bucket(s)]; *p != NULL; p = &(*p)->next)
-    if ((*p)->s == s && (*p)->slot == sl) {
-      fws2_sock_rec *r = *p;
-      *p = r->next;
-      free(r);
-      return;
-    }
-}
-
-static fws2_ov_rec *ov_find(fws2_state *st, LPWSAOVERLAPPED ov) {
-  for (fws2_ov_rec *r = st->ovs[bucket((uintptr_t)ov)]; r != NULL; r = r->next)
-    if (r->ov == ov)
-      return r;
-  return NULL;
-}
-
-void fws2__interpose_free(fws2_state *st) {
-  for (int b = 0; b < FWS2_BUCKETS; b++) {
-    while (st->socks[b] != NULL) {
-      fws2_sock_rec *r = st->socks[b];
-      st->socks[b] = r->next;
-      free(r);
-    }
-    while (st->ovs[b] != NULL) {
-      fws2_ov_rec *r = st->ovs[b];
-      st->ovs[b] = r->next;
-      free(r);
-    }
-  }
-}
-
-void fws2__interpose_pending(fws2_state *st,
-                             void (*fn)(LPWSAOVERLAPPED, SOCKET, const char *,
-                                        const char *)) {
-  for (int b = 0; b < FWS2_BUCKETS; b++)
-    for (fws2_ov_rec *r = st->ovs[b]; r != NULL; r = r->next)
-      if (r->state == OV_PENDING)
-        fn(r->ov, r->s, fws2__slot_name(r->slot), r->call);
-}
-
-const char *fws2__provider_of_entry(DWORD entry) {
-  fws2_state *st = fws2__state(0);
-  for (int i = 0; st != NULL && i < st->n_entries; i++)
-    if (st->entry_ids[i] == entry)
-      return fws2__slot_name(st->entry_slots[i]);
-  return NULL;
-}
-
-/* ---- Completions (checker side, hub.c calls it after libwpu did one) ---- */
-
-void fws2__checker_completion(const wpu_hook_call *c) {
-  int unknown = 0, twice = 0;
-  const char *prov = "?";
-  fws2__lock();
-  fws2_state *st = fws2__state(0);
-  if (st != NULL && st->checking && c->overlapped != NULL) {
-    fws2_ov_rec *r = ov_find(st, c->overlapped);
-    if (r == NULL || r->state == 0) {
-      fws2_sock_rec *sr = sock_find(st, -1, c->socket);
-      unknown =
-          sr != NULL && strcmp(c->name, "WPUCompleteOverlappedRequest") == 0;
-      if (sr != NULL)
-        prov = fws2__slot_name(sr->slot);
-    } else if (r->state == OV_DONE) {
-      twice = 1;
-      prov = fws2__slot_name(r->slot);
-    } else {
-      r->state = OV_DONE;
-    }
-  }
-  fws2__unlock();
-  if (unknown)
-    fws2__violation(FWS2_RULE_UNKNOWN_OVERLAPPED, prov, c->socket, c->name,
-                    "completed overlapped %p, which no call to the provider "
-                    "owning the socket received",
-                    (void *)c->overlapped);
-  if (twice)
-    fws2__violation(FWS2_RULE_DOUBLE_COMPLETION, prov, c->socket, c->name,
-                    "overlapped %p completed a second time (error %lu, %lu "
-                    "bytes)",
-                    (void *)c->overlapped, (unsigned long)c->arg[0],
-                    (unsigned long)c->arg[1]);
 }
 
 void fws2__complete(SOCKET s, LPWSAOVERLAPPED ov, DWORD err, DWORD bytes) {
@@ -203,10 +74,11 @@ typedef struct pcall {
   LPINT user_errno;
   int flags; /* the socket's sticky faults */
   int owns_ov;
+  char loader[FWS2_NAME_LEN]; /* the caller on a thread of the provider's */
 } pcall;
 
 /* The entry of a call: reports it and returns the fault's error (0 none).
- */
+ * arg: a byte count (sends), the socket type is added for sends. */
 static int begin_n(pcall *p, int sl, const char *name, SOCKET s,
                    LPWSAOVERLAPPED ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr,
                    LPINT lpErrno, uintptr_t count, DWORD entry) {
@@ -221,34 +93,33 @@ static int begin_n(pcall *p, int sl, const char *name, SOCKET s,
   p->c.socket = s;
   p->c.overlapped = ov;
   p->c.callee = slots[sl].name;
-  if (fws2__depth() == 0 && slots[sl].loader[0] != 0)
-    p->c.caller = slots[sl].loader;
-  int f = wpu_hook_enter(&p->c);
+  int worker = fws2__depth() == 0;
   fws2__lock();
   fws2_state *st = fws2__state(0);
-  fws2_sock_rec *r = st != NULL && s != 0 ? sock_find(st, sl, s) : NULL;
-  if (r != NULL)
+  fws2_sock_rec *r = st != NULL && s != 0 ? fws2__sock_find(st, sl, s) : NULL;
+  int track = r == NULL || r->overlapped;
+  if (r != NULL) {
     p->flags = r->flags;
-  if (st != NULL && st->checking && ov != NULL && cr == NULL) {
-    fws2_ov_rec *o = ov_find(st, ov);
-    if (o == NULL) {
-      o = calloc(1, sizeof *o);
-      if (o != NULL) {
-        o->ov = ov;
-        o->next = st->ovs[bucket((uintptr_t)ov)];
-        st->ovs[bucket((uintptr_t)ov)] = o;
-      }
-    }
-    if (o != NULL && o->state != OV_PENDING) {
-      o->state = OV_PENDING;
-      o->owner = p;
-      o->slot = sl;
-      o->s = s;
-      o->call = name;
-      p->owns_ov = 1;
-    }
+    p->c.arg[1] = (uintptr_t)r->type;
+  }
+  /* On a thread with no call of ours (a layer's worker), the caller is who
+   * started the provider in this world. */
+  if (worker && st != NULL && st->loaders[sl][0] != 0) {
+    memcpy(p->loader, st->loaders[sl], sizeof p->loader);
+    p->c.caller = p->loader;
   }
   fws2__unlock();
+  int f = wpu_hook_enter(&p->c);
+  /* Overlapped bookkeeping: not for operations with a completion routine
+   * (the provider's own APC) nor on sockets made without
+   * WSA_FLAG_OVERLAPPED (the overlapped is ignored there). */
+  if (ov != NULL && cr == NULL && track) {
+    fws2__lock();
+    st = fws2__state(0);
+    if (st != NULL && st->checking)
+      p->owns_ov = fws2__ov_submit(st, ov, p, sl, s, name);
+    fws2__unlock();
+  }
   return f;
 }
 
@@ -259,30 +130,17 @@ static int begin_n(pcall *p, int sl, const char *name, SOCKET s,
 static void mark(pcall *p, int flag) {
   fws2__lock();
   fws2_state *st = fws2__state(0);
-  if (st != NULL) {
-    if (sock_find(st, p->sl, p->c.socket) == NULL)
-      sock_add(st, p->sl, p->c.socket, 0);
-    fws2_sock_rec *r = sock_find(st, p->sl, p->c.socket);
-    if (r != NULL)
-      r->flags |= flag;
-  }
+  fws2_sock_rec *r = st != NULL ? fws2__sock_add(st, p->sl, p->c.socket) : NULL;
+  if (r != NULL)
+    r->flags |= flag;
   fws2__unlock();
-}
-
-static const char *entry_name(char *buf, size_t cap, int sl, DWORD entry) {
-  if (entry != 0)
-    snprintf(buf, cap, "%s (entry %lu)", slots[sl].name, (unsigned long)entry);
-  else
-    snprintf(buf, cap, "%s", slots[sl].name);
-  return buf;
 }
 
 /* The return of a call: the lpErrno rules, the overlapped bookkeeping, the
  * report. */
 static void end(pcall *p, intptr_t result, int failed) {
   int wrote = p->err != SENTINEL;
-  char who[80];
-  entry_name(who, sizeof who, p->sl, 0);
+  const char *who = slots[p->sl].name;
   if (p->c.fault == 0 || p->c.action != FWS2_FAULT_FAIL) {
     if (failed && (!wrote || p->err == 0))
       fws2__violation(FWS2_RULE_ERRNO, who, p->c.socket, p->c.name,
@@ -296,16 +154,11 @@ static void end(pcall *p, intptr_t result, int failed) {
   if (p->user_errno != NULL && wrote)
     *p->user_errno = p->err;
   if (p->owns_ov) {
-    /* An immediate failure is not notified: nothing to complete. */
     int pending = !failed || (wrote && p->err == WSA_IO_PENDING);
     fws2__lock();
     fws2_state *st = fws2__state(0);
-    fws2_ov_rec *o = st != NULL ? ov_find(st, p->c.overlapped) : NULL;
-    if (o != NULL && o->owner == p) {
-      o->owner = NULL;
-      if (!pending && o->state == OV_PENDING)
-        o->state = 0;
-    }
+    if (st != NULL)
+      fws2__ov_submitted(st, p->c.overlapped, p, pending);
     fws2__unlock();
   }
   p->c.result = result;
@@ -326,47 +179,6 @@ static int faulted(pcall *p, int f) {
   return f;
 }
 
-/* ---- The checks on a returned socket ---- */
-
-static void check_socket(int sl, const char *call, SOCKET s, DWORD entry,
-                         int ifs) {
-  char who[80];
-  entry_name(who, sizeof who, sl, entry);
-  DWORD dispatch = 0;
-  wpu_socket_kind kind = wpu_socket_query(s, &dispatch);
-  if (kind == WPU_SOCKET_NONE) {
-    fws2__violation(FWS2_RULE_FOREIGN_HANDLE, who, s, call,
-                    "returned a handle that is no socket of the world (not "
-                    "made by WPUCreateSocketHandle nor an IFS handle)");
-    return;
-  }
-  if (entry != 0 && dispatch != entry)
-    fws2__violation(FWS2_RULE_FOREIGN_HANDLE, who, s, call,
-                    "returned a %s handle that dispatches to catalog entry "
-                    "%lu, not to the provider's entry %lu (%s)",
-                    kind == WPU_SOCKET_IFS ? "IFS" : "WPUCreateSocketHandle",
-                    (unsigned long)dispatch, (unsigned long)entry,
-                    kind == WPU_SOCKET_IFS
-                        ? "WPUModifyIFSHandle not called for it"
-                        : "made for another entry");
-  if (ifs >= 0 && ifs != (kind == WPU_SOCKET_IFS))
-    fws2__violation(FWS2_RULE_IFS, who, s, call,
-                    ifs ? "the catalog entry sets XP1_IFS_HANDLES but the "
-                          "socket came from WPUCreateSocketHandle"
-                        : "the catalog entry does not set XP1_IFS_HANDLES "
-                          "but the socket is an IFS handle");
-  fws2__lock();
-  fws2_state *st = fws2__state(0);
-  if (st != NULL)
-    sock_add(st, sl, s, entry);
-  fws2__unlock();
-}
-
-/* Whether entry sets XP1_IFS_HANDLES for slot sl: -1 when unknown. */
-static int entry_ifs(const LPWSAPROTOCOL_INFOW info) {
-  return info == NULL ? -1 : (info->dwServiceFlags1 & XP1_IFS_HANDLES) != 0;
-}
-
 /* ---- The thunk bodies ---- */
 
 #define R (&slots[sl].real)
@@ -379,30 +191,35 @@ static SOCKET th_socket(int sl, int af, int type, int protocol,
                   info != NULL ? info->dwCatalogEntryId : 0);
   SOCKET s = f ? (faulted(&p, f), INVALID_SOCKET)
                : R->lpWSPSocket(af, type, protocol, info, g, flags, &p.err);
-  if (s != INVALID_SOCKET &&
-      fws2__checking(FWS2_RULE_FOREIGN_HANDLE) + fws2__checking(FWS2_RULE_IFS) >
-          0)
-    check_socket(sl, "WSPSocket", s, p.c.catalog_id, entry_ifs(info));
+  if (s != INVALID_SOCKET) {
+    fws2_sock_info si = {
+        p.c.catalog_id,
+        info == NULL ? -1 : (info->dwServiceFlags1 & XP1_IFS_HANDLES) != 0,
+        type, (flags & WSA_FLAG_OVERLAPPED) != 0};
+    if (type == 0 && info != NULL)
+      si.type = info->iSocketType;
+    fws2__check_socket(sl, "WSPSocket", s, &si);
+  }
   end(&p, (intptr_t)s, s == INVALID_SOCKET);
   return s;
 }
 
-/* The entry and IFS expectation of sockets accepted on listener s. */
-static void listener_entry(int sl, SOCKET s, DWORD *entry, int *ifs) {
-  *entry = 0;
-  *ifs = -1;
+/* A socket accepted (or joined) on s: checked like s's. */
+static void check_derived(int sl, const char *call, SOCKET s, SOCKET a) {
+  fws2_sock_info si = {0, -1, 0, 1};
   fws2__lock();
   fws2_state *st = fws2__state(0);
-  fws2_sock_rec *r = st != NULL ? sock_find(st, sl, s) : NULL;
-  if (r != NULL && r->entry != 0) {
-    *entry = r->entry;
-    WSAPROTOCOL_INFOW info;
-    (void)info;
+  fws2_sock_rec *r = st != NULL ? fws2__sock_find(st, sl, s) : NULL;
+  if (r != NULL) {
+    si.entry = r->entry;
+    si.type = r->type;
+    si.overlapped = r->overlapped;
   }
   fws2__unlock();
   /* The IFS expectation follows the listener's own kind. */
-  if (*entry != 0)
-    *ifs = wpu_socket_query(s, NULL) == WPU_SOCKET_IFS;
+  if (si.entry != 0)
+    si.ifs = wpu_socket_query(s, NULL) == WPU_SOCKET_IFS;
+  fws2__check_socket(sl, call, a, &si);
 }
 
 static SOCKET th_accept(int sl, SOCKET s, struct sockaddr *addr, LPINT len,
@@ -411,12 +228,8 @@ static SOCKET th_accept(int sl, SOCKET s, struct sockaddr *addr, LPINT len,
   int f = begin(&p, sl, "WSPAccept", s, NULL, NULL, lpErrno);
   SOCKET a = f ? (faulted(&p, f), INVALID_SOCKET)
                : R->lpWSPAccept(s, addr, len, cond, data, &p.err);
-  if (a != INVALID_SOCKET) {
-    DWORD entry;
-    int ifs;
-    listener_entry(sl, s, &entry, &ifs);
-    check_socket(sl, "WSPAccept", a, entry, ifs);
-  }
+  if (a != INVALID_SOCKET)
+    check_derived(sl, "WSPAccept", s, a);
   end(&p, (intptr_t)a, a == INVALID_SOCKET);
   return a;
 }
@@ -429,12 +242,8 @@ static SOCKET th_join_leaf(int sl, SOCKET s, const struct sockaddr *name,
   SOCKET a = f ? (faulted(&p, f), INVALID_SOCKET)
                : R->lpWSPJoinLeaf(s, name, namelen, caller, callee, sqos, gqos,
                                   flags, &p.err);
-  if (a != INVALID_SOCKET && a != s) {
-    DWORD entry;
-    int ifs;
-    listener_entry(sl, s, &entry, &ifs);
-    check_socket(sl, "WSPJoinLeaf", a, entry, ifs);
-  }
+  if (a != INVALID_SOCKET && a != s)
+    check_derived(sl, "WSPJoinLeaf", s, a);
   end(&p, (intptr_t)a, a == INVALID_SOCKET);
   return a;
 }
@@ -447,7 +256,7 @@ static int th_close(int sl, SOCKET s, LPINT lpErrno) {
     fws2__lock();
     fws2_state *st = fws2__state(0);
     if (st != NULL)
-      sock_remove(st, sl, s);
+      fws2__sock_remove(st, sl, s);
     fws2__unlock();
   }
   end(&p, rc, rc == SOCKET_ERROR);
@@ -750,11 +559,13 @@ static int th_recv_from(int sl, SOCKET s, LPWSABUF bufs, DWORD n, LPDWORD got,
 /* The slot serving table t, taken from `from` (lock held): from itself
  * when it has no table yet or the same one, else another. -1 when full. */
 static int table_slot(int from, const WSPPROC_TABLE *t) {
-  if (!slots[from].has_table || memcmp(&slots[from].real, t, sizeof *t) == 0) {
+  if (!slots[from].has_table) {
     slots[from].real = *t;
     slots[from].has_table = 1;
     return from;
   }
+  if (memcmp(&slots[from].real, t, sizeof *t) == 0)
+    return from;
   for (int i = 0; i < nslots; i++)
     if (slots[i].has_table && memcmp(&slots[i].real, t, sizeof *t) == 0 &&
         strcmp(slots[i].name, slots[from].name) == 0)
@@ -763,6 +574,7 @@ static int table_slot(int from, const WSPPROC_TABLE *t) {
     return -1;
   int i = nslots++;
   memcpy(slots[i].name, slots[from].name, sizeof slots[i].name);
+  memcpy(slots[i].path, slots[from].path, sizeof slots[i].path);
   slots[i].real = *t;
   slots[i].has_table = 1;
   return i;
@@ -774,6 +586,33 @@ static int table_complete(const WSPPROC_TABLE *t) {
     if (e[i] == NULL)
       return 0;
   return 1;
+}
+
+/* A provider the interposer cannot serve (lock NOT held): fails the test
+ * when the world traces or checks, since it would pass unseen. */
+static void not_interposed(const char *name, const char *why) {
+  fws2__lock();
+  fws2_state *st = fws2__state(0);
+  int checking = st != NULL && st->checking;
+  int tracing = st != NULL && st->tracing;
+  fws2__unlock();
+  if (checking) {
+    fws2__violation(FWS2_RULE_NOT_INTERPOSED, name, 0, "WSPStartup",
+                    "not interposed: %s; the trace, the faults and the "
+                    "checker do not see it",
+                    why);
+  } else if (tracing) {
+    char text[160];
+    snprintf(text, sizeof text, "%s not interposed: %s", name, why);
+    fws2__trace_note(FWS2_TRACE_VIOLATION, "WSPStartup", name, 0, text);
+    print_error("fws2: provider %s\n", text);
+    fws2__lock();
+    if ((st = fws2__state(0)) != NULL)
+      st->unreported++; /* fails the test (fws2/trace.h) */
+    fws2__unlock();
+  } else {
+    fprintf(stderr, "fws2: provider %s not interposed: %s\n", name, why);
+  }
 }
 
 static int th_startup(int sl, WORD version, LPWSPDATA data,
@@ -789,17 +628,17 @@ static int th_startup(int sl, WORD version, LPWSPDATA data,
   if (rc == 0 && procs != NULL) {
     if (!table_complete(procs)) {
       char who[80];
-      fws2__violation(FWS2_RULE_PROC_TABLE,
-                      entry_name(who, sizeof who, sl, c.catalog_id), 0,
-                      "WSPStartup",
+      snprintf(who, sizeof who, "%s (entry %lu)", slots[sl].name,
+               (unsigned long)c.catalog_id);
+      fws2__violation(FWS2_RULE_PROC_TABLE, who, 0, "WSPStartup",
                       "returned success with NULL entries in its proc table");
     } else {
       fws2__lock();
       int t = table_slot(sl, procs);
-      if (t >= 0 && c.caller != NULL)
-        snprintf(slots[t].loader, sizeof slots[t].loader, "%s", c.caller);
       fws2_state *st = fws2__state(0);
       if (t >= 0 && st != NULL) {
+        if (c.caller != NULL)
+          snprintf(st->loaders[t], sizeof st->loaders[t], "%s", c.caller);
         st->starts[t]++;
         if (c.catalog_id != 0 && st->n_entries < 64) {
           int known = 0;
@@ -814,6 +653,9 @@ static int th_startup(int sl, WORD version, LPWSPDATA data,
       fws2__unlock();
       if (t >= 0)
         *procs = thunk_tables[t];
+      else
+        not_interposed(slots[sl].name, "its second proc table found every "
+                                       "interposer slot taken");
     }
   }
   c.result = rc;
@@ -847,25 +689,42 @@ static int th_cleanup(int sl, LPINT lpErrno) {
   return rc;
 }
 
+static int same_path(const WCHAR *a, const WCHAR *b) {
+  size_t i = 0;
+  for (; a[i] != 0 && i + 1 < PATH_LEN; i++)
+    if (a[i] != b[i])
+      return 0;
+  return a[i] == b[i] || i + 1 == PATH_LEN;
+}
+
 LPWSPSTARTUP fws2__interpose(LPWSPSTARTUP startup, const WCHAR *path) {
-  static int warned;
+  static const WCHAR none[1] = {0};
+  if (path == NULL)
+    path = none;
   fws2__lock();
   int found = -1;
-  for (int i = 0; i < nslots; i++)
-    if (slots[i].startup == startup)
+  for (int i = 0; i < nslots && found < 0; i++)
+    if (slots[i].startup == startup && same_path(slots[i].path, path))
       found = i;
   if (found < 0 && nslots < NSLOTS) {
-    found = nslots++;
+    found = nslots;
     slots[found].startup = startup;
+    size_t n = 0;
+    for (; path[n] != 0 && n + 1 < PATH_LEN; n++)
+      slots[found].path[n] = path[n];
+    slots[found].path[n] = 0;
     fws2__wname(slots[found].name, sizeof slots[found].name, path);
+    nslots++;
   }
-  int warn = found < 0 && !warned;
-  warned |= warn;
   fws2__unlock();
-  if (warn)
-    fprintf(stderr,
-            "fws2: more than %d providers: the others are not "
-            "interposed (trace, faults and checker do not see them)\n",
-            NSLOTS);
-  return found < 0 ? startup : thunk_startups[found];
+  if (found < 0) {
+    char name[FWS2_NAME_LEN];
+    fws2__wname(name, sizeof name, path);
+    char why[96];
+    snprintf(why, sizeof why, "more than %d providers in the test program",
+             NSLOTS);
+    not_interposed(name, why);
+    return startup;
+  }
+  return thunk_startups[found];
 }

@@ -7,7 +7,7 @@
 
 #include "check.h"
 
-fws2_trace_event *fws2__trace_copy(size_t *n);
+fws2_trace_event *fws2__trace_copy(size_t tail, size_t *n);
 
 /* ---- A growing string ---- */
 
@@ -113,20 +113,14 @@ static void text_line(buf *b, const fws2_trace_event *e) {
   put(b, "\n");
 }
 
-static char *text_of(const fws2_trace_event *ev, size_t n, size_t tail) {
-  buf b = {0};
-  size_t first = tail != 0 && tail < n ? n - tail : 0;
-  for (size_t i = first; i < n; i++)
-    text_line(&b, &ev[i]);
-  return done(&b);
-}
-
 char *fws2_trace_text(size_t tail) {
   size_t n;
-  fws2_trace_event *ev = fws2__trace_copy(&n);
-  char *t = text_of(ev, n, tail);
+  fws2_trace_event *ev = fws2__trace_copy(tail, &n);
+  buf b = {0};
+  for (size_t i = 0; i < n; i++)
+    text_line(&b, &ev[i]);
   free(ev);
-  return t;
+  return done(&b);
 }
 
 char *fws2__trace_tail(size_t n) {
@@ -137,18 +131,13 @@ char *fws2__trace_tail(size_t n) {
 
 #define MAX_PARTS 64
 
+#define ID_LEN (FWS2_NAME_LEN + 4)
+
 typedef struct parts {
   char names[MAX_PARTS][FWS2_NAME_LEN];
+  char ids[MAX_PARTS][ID_LEN]; /* unique among the participants */
   size_t n;
 } parts;
-
-static void add_part(parts *p, const char *name) {
-  for (size_t i = 0; i < p->n; i++)
-    if (strcmp(p->names[i], name) == 0)
-      return;
-  if (p->n < MAX_PARTS)
-    snprintf(p->names[p->n++], FWS2_NAME_LEN, "%s", name);
-}
 
 /* A diagram identifier for a name: letters, digits and '_'. */
 static void ident(char *out, const char *name) {
@@ -161,6 +150,34 @@ static void ident(char *out, const char *name) {
                  : '_';
   }
   out[i] = 0;
+}
+
+static void add_part(parts *p, const char *name) {
+  for (size_t i = 0; i < p->n; i++)
+    if (strcmp(p->names[i], name) == 0)
+      return;
+  if (p->n == MAX_PARTS)
+    return;
+  size_t k = p->n++;
+  snprintf(p->names[k], FWS2_NAME_LEN, "%s", name);
+  /* Two names may map to one identifier (my-lsp, my_lsp): the later one
+   * gets its index appended. */
+  ident(p->ids[k], p->names[k]);
+  for (size_t i = 0; i < k; i++)
+    if (strcmp(p->ids[i], p->ids[k]) == 0) {
+      char base[FWS2_NAME_LEN];
+      ident(base, p->names[k]);
+      snprintf(p->ids[k], ID_LEN, "%s_%u", base, (unsigned)(k % 100));
+      break;
+    }
+}
+
+/* The identifier of participant name (NULL when it is none). */
+static const char *part_id(const parts *p, const char *name) {
+  for (size_t i = 0; i < p->n; i++)
+    if (strcmp(p->names[i], name) == 0)
+      return p->ids[i];
+  return NULL;
 }
 
 /* Label text without what either syntax would take for its own. */
@@ -202,7 +219,7 @@ static void diagram_parts(parts *p, const fws2_trace_event *ev, size_t n) {
 
 static char *diagram(int plantuml) {
   size_t n;
-  fws2_trace_event *ev = fws2__trace_copy(&n);
+  fws2_trace_event *ev = fws2__trace_copy(0, &n);
   parts *p = calloc(1, sizeof *p);
   if (p == NULL) {
     free(ev);
@@ -211,14 +228,15 @@ static char *diagram(int plantuml) {
   diagram_parts(p, ev, n);
   buf b = {0};
   put(&b, plantuml ? "@startuml\n" : "sequenceDiagram\n");
-  char id[FWS2_NAME_LEN], id2[FWS2_NAME_LEN], text[200];
+  char text[200];
   for (size_t i = 0; i < p->n; i++) {
-    ident(id, p->names[i]);
     if (plantuml)
-      put(&b, "participant \"%s\" as %s\n", p->names[i], id);
+      put(&b, "participant \"%s\" as %s\n", p->names[i], p->ids[i]);
     else
-      put(&b, "  participant %s as %s\n", id, p->names[i]);
+      put(&b, "  participant %s as %s\n", p->ids[i], p->names[i]);
   }
+  /* Participants past MAX_PARTS are drawn as ws2_32. */
+  const char *other = part_id(p, "ws2_32");
   for (size_t i = 0; i < n; i++) {
     const fws2_trace_event *e = &ev[i];
     if (e->kind == FWS2_TRACE_FAULT || e->kind == FWS2_TRACE_VIOLATION ||
@@ -230,21 +248,17 @@ static char *diagram(int plantuml) {
                                                  : "note",
                e->kind == FWS2_TRACE_NOTE ? (e->name ? e->name : "") : e->text);
       label(text, sizeof text, raw);
-      ident(id, e->kind == FWS2_TRACE_NOTE ? "ws2_32" : e->from);
-      int known = 0;
-      for (size_t k = 0; k < p->n; k++) {
-        char pid[FWS2_NAME_LEN];
-        ident(pid, p->names[k]);
-        known |= strcmp(pid, id) == 0;
-      }
-      if (!known)
-        strcpy(id, "ws2_32");
-      put(&b, plantuml ? "note over %s : %s\n" : "  Note over %s: %s\n", id,
-          text);
+      const char *id =
+          part_id(p, e->kind == FWS2_TRACE_NOTE ? "ws2_32" : e->from);
+      put(&b, plantuml ? "note over %s : %s\n" : "  Note over %s: %s\n",
+          id != NULL ? id : other, text);
       continue;
     }
-    ident(id, e->from);
-    ident(id2, e->to);
+    const char *id = part_id(p, e->from), *id2 = part_id(p, e->to);
+    if (id == NULL)
+      id = other;
+    if (id2 == NULL)
+      id2 = other;
     call_label(text, sizeof text, e);
     if (!e->is_return)
       put(&b, plantuml ? "%s -> %s : %s\n" : "  %s->>%s: %s\n", id, id2, text);

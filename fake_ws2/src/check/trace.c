@@ -128,6 +128,9 @@ int fws2_trace_start(unsigned flags, size_t capacity) {
   if (rc == 0) {
     st->tracing = 1;
     st->trace_flags = flags;
+    if (st->test_thread == 0)
+      st->test_thread = GetCurrentThreadId();
+    fws2__update_wants(st);
   }
   fws2__unlock();
   return rc;
@@ -136,8 +139,10 @@ int fws2_trace_start(unsigned flags, size_t capacity) {
 void fws2_trace_stop(void) {
   fws2__lock();
   fws2_state *st = fws2__state(0);
-  if (st != NULL)
+  if (st != NULL) {
     st->tracing = 0;
+    fws2__update_wants(st);
+  }
   fws2__unlock();
 }
 
@@ -281,16 +286,17 @@ void fws2_trace_free(char *text) {
 
 /* ---- For render.c ---- */
 
-/* A copy of the kept events (malloc'd, *n set), NULL when none or out of
- * memory. */
-fws2_trace_event *fws2__trace_copy(size_t *n);
-fws2_trace_event *fws2__trace_copy(size_t *n) {
+/* A copy of the last tail kept events (0: all; malloc'd, *n set), NULL
+ * when none or out of memory. */
+fws2_trace_event *fws2__trace_copy(size_t tail, size_t *n);
+fws2_trace_event *fws2__trace_copy(size_t tail, size_t *n) {
   fws2__lock();
   fws2_state *st = fws2__state(0);
-  size_t k = kept(st);
+  size_t all = kept(st);
+  size_t k = tail != 0 && tail < all ? tail : all;
   fws2_trace_event *copy = k == 0 ? NULL : malloc(k * sizeof *copy);
   for (size_t i = 0; copy != NULL && i < k; i++)
-    copy[i] = *at(st, i);
+    copy[i] = *at(st, all - k + i);
   fws2__unlock();
   *n = copy == NULL ? 0 : k;
   return copy;
