@@ -59,7 +59,23 @@ void wpu_plat_thread_detach(wpu_plat_thread *t);
 wpu_plat_key *wpu_plat_key_new(void (*destructor)(void *value));
 void *wpu_plat_key_get(wpu_plat_key *k);
 void wpu_plat_key_set(wpu_plat_key *k, void *value);
+
+/* Waiting on a 32-bit word (a futex on Linux), for hand-offs cheaper than a
+ * mutex and condition variable: the callers read and write the word with
+ * atomic builtins (__atomic_*), the waker changes it before it wakes.
+ * wpu_plat_word_wait blocks while *word holds expected, at most timeout_ns
+ * nanoseconds (UINT64_MAX: no limit), and may return early for no reason:
+ * the caller looks at the word again. Returns 0, or WPU_PLAT_ETIMEDOUT.
+ * wpu_plat_word_wake wakes every thread waiting on word; it does not touch
+ * the word, so the word's memory may already be reused (a thread waiting
+ * on that address then wakes early, which it must tolerate). Not on
+ * Windows. */
+int wpu_plat_word_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns);
+void wpu_plat_word_wake(uint32_t *word);
 #endif
+
+/* A hint to the processor that the caller spins (x86's pause). */
+void wpu_plat_spin_pause(void);
 
 /* Gives up the processor. */
 void wpu_plat_yield(void);

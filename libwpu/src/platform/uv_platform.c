@@ -5,6 +5,13 @@
 #include <pthread.h>
 #include <sched.h>
 #endif
+#ifdef __linux__
+#include <errno.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#endif
 
 #include "platform.h"
 
@@ -149,7 +156,77 @@ void *wpu_plat_key_get(wpu_plat_key *k) {
 void wpu_plat_key_set(wpu_plat_key *k, void *value) {
   pthread_setspecific(k->key, value);
 }
+
+#ifdef __linux__
+int wpu_plat_word_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns) {
+  struct timespec ts, *tp = NULL;
+  if (timeout_ns != UINT64_MAX) {
+    ts.tv_sec = (time_t)(timeout_ns / 1000000000u);
+    ts.tv_nsec = (long)(timeout_ns % 1000000000u);
+    tp = &ts;
+  }
+  if (syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, tp, NULL, 0) != 0 &&
+      errno == ETIMEDOUT)
+    return WPU_PLAT_ETIMEDOUT;
+  return 0; /* woken, the word changed already, or a signal */
+}
+
+void wpu_plat_word_wake(uint32_t *word) {
+  syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+}
+#else
+/* Elsewhere: a few mutexes and condition variables shared by address. */
+#define WORD_STRIPES 16
+static struct {
+  uv_mutex_t mu;
+  uv_cond_t cv;
+} word_stripes[WORD_STRIPES];
+static uv_once_t word_once = UV_ONCE_INIT;
+
+static void word_init(void) {
+  for (int i = 0; i < WORD_STRIPES; i++)
+    if (uv_mutex_init(&word_stripes[i].mu) != 0 ||
+        uv_cond_init(&word_stripes[i].cv) != 0)
+      abort(); /* nothing else can be done at this point */
+}
+
+static unsigned word_stripe(const uint32_t *word) {
+  return (unsigned)(((uintptr_t)word >> 2) % WORD_STRIPES);
+}
+
+int wpu_plat_word_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns) {
+  uv_once(&word_once, word_init);
+  unsigned i = word_stripe(word);
+  int rc = 0;
+  uv_mutex_lock(&word_stripes[i].mu);
+  if (__atomic_load_n(word, __ATOMIC_ACQUIRE) == expected) {
+    if (timeout_ns == UINT64_MAX)
+      uv_cond_wait(&word_stripes[i].cv, &word_stripes[i].mu);
+    else
+      rc = uv_cond_timedwait(&word_stripes[i].cv, &word_stripes[i].mu,
+                             timeout_ns);
+  }
+  uv_mutex_unlock(&word_stripes[i].mu);
+  return rc == UV_ETIMEDOUT ? WPU_PLAT_ETIMEDOUT : 0;
+}
+
+void wpu_plat_word_wake(uint32_t *word) {
+  uv_once(&word_once, word_init);
+  unsigned i = word_stripe(word);
+  uv_mutex_lock(&word_stripes[i].mu);
+  uv_cond_broadcast(&word_stripes[i].cv);
+  uv_mutex_unlock(&word_stripes[i].mu);
+}
 #endif
+#endif
+
+void wpu_plat_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
 
 void wpu_plat_yield(void) {
 #ifdef _WIN32

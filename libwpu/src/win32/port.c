@@ -16,6 +16,7 @@
  * WaitFor... functions (ERROR_INVALID_HANDLE), and association of handles
  * other than sockets (ERROR_INVALID_PARAMETER).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,20 +34,33 @@ typedef struct wpu_packet {
   DWORD error; /* Win32 error code of the I/O, 0 for success */
 } wpu_packet;
 
+/* A waiting thread. An alertable wait parks the thread (an APC wakes it
+ * too); any other wait sleeps on its own word (state, a futex on Linux),
+ * which the poster changes under the port lock and wakes (one system call)
+ * only when the waiter sleeps. (Spinning before sleeping was measured with
+ * bench_uvnet: waits for I/O last too long for it to pay.) */
 typedef struct wpu_port_waiter {
   struct wpu_port_waiter *next;
-  wpu_thread *thread;
+  wpu_thread *thread; /* alertable: the thread to wake; else NULL */
+  uint32_t state;     /* not alertable: W_AWAKE, W_SLEEP or W_DONE */
   wpu_packet *out;
   ULONG max;
   ULONG got;
   int abandoned;
 } wpu_port_waiter;
 
+enum {
+  W_AWAKE, /* registered, not asleep yet: a poster need not wake it */
+  W_SLEEP, /* sleeping on state (or about to): wake it */
+  W_DONE   /* given a packet, or the port was abandoned */
+};
+
 typedef struct wpu_port {
   wpu_kobject obj;
   wpu_plat_mutex *mu;
   wpu_packet *ring; /* queued packets: count of them from head, cap slots */
-  size_t cap, head, count;
+  size_t cap, head;
+  size_t count; /* written under mu with __atomic stores: read outside it */
   wpu_port_waiter *waiters; /* most recent first */
   int abandoned;
 } wpu_port;
@@ -68,7 +82,11 @@ void wpu__port_abandon(wpu_kobject *o) {
   for (wpu_port_waiter *w = p->waiters; w != NULL; w = next) {
     next = w->next;
     w->abandoned = 1;
-    wpu__thread_wake(w->thread);
+    if (w->thread != NULL)
+      wpu__thread_wake(w->thread);
+    else if (__atomic_exchange_n(&w->state, W_DONE, __ATOMIC_RELEASE) ==
+             W_SLEEP)
+      wpu_plat_word_wake(&w->state);
   }
   p->waiters = NULL;
   wpu_plat_mutex_unlock(p->mu);
@@ -88,6 +106,10 @@ static HANDLE port_create(void) {
   return wpu__kobject_handle(&p->obj);
 }
 
+static void set_count(wpu_port *p, size_t count) {
+  __atomic_store_n(&p->count, count, __ATOMIC_RELAXED);
+}
+
 /* Queues a packet or hands it to the latest waiter. Returns 0, or an error
  * code when memory ran out. */
 static DWORD port_post(wpu_port *p, const wpu_packet *pk) {
@@ -97,10 +119,20 @@ static DWORD port_post(wpu_port *p, const wpu_packet *pk) {
     p->waiters = w->next;
     w->out[0] = *pk;
     w->got = 1;
-    /* Woken under the port lock: the waiter cannot leave (its record is on
-     * its stack) before it has taken the lock again. */
-    wpu__thread_wake(w->thread);
+    if (w->thread != NULL) {
+      /* Woken under the port lock: the waiter cannot leave (its record is
+       * on its stack) before it has taken the lock again. */
+      wpu__thread_wake(w->thread);
+      wpu_plat_mutex_unlock(p->mu);
+      return 0;
+    }
+    /* Changed under the lock: a waiter that timed out meanwhile takes the
+     * lock before it leaves, so the record is still there. */
+    uint32_t was = __atomic_exchange_n(&w->state, W_DONE, __ATOMIC_RELEASE);
     wpu_plat_mutex_unlock(p->mu);
+    /* The waiter may be gone by now: the wake does not touch its record. */
+    if (was == W_SLEEP)
+      wpu_plat_word_wake(&w->state);
     return 0;
   }
   if (p->count == p->cap) {
@@ -118,8 +150,44 @@ static DWORD port_post(wpu_port *p, const wpu_packet *pk) {
     p->head = 0;
   }
   p->ring[(p->head + p->count) % p->cap] = *pk;
-  p->count++;
+  set_count(p, p->count + 1);
   wpu_plat_mutex_unlock(p->mu);
+  return 0;
+}
+
+/* Moves queued packets to out[n...] up to max, lock held; returns n. */
+static ULONG take_queued(wpu_port *p, wpu_packet *out, ULONG n, ULONG max) {
+  size_t count = p->count;
+  while (n < max && count > 0) {
+    out[n++] = p->ring[p->head];
+    p->head = (p->head + 1) % p->cap;
+    count--;
+  }
+  set_count(p, count);
+  return n;
+}
+
+/* A non-alertable wait: sleeps on me->state until a poster or the port's
+ * abandonment changes it, or timeout_ms passes. Returns with the port lock
+ * held when the state has not been seen W_DONE (the caller then settles
+ * with the lock), without it otherwise. */
+static int wait_on_state(wpu_port *p, wpu_port_waiter *me, DWORD timeout_ms) {
+  uint32_t awake = W_AWAKE;
+  if (__atomic_compare_exchange_n(&me->state, &awake, W_SLEEP, 0,
+                                  __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+    uint64_t start = wpu_plat_hrtime();
+    while (__atomic_load_n(&me->state, __ATOMIC_ACQUIRE) == W_SLEEP) {
+      DWORD left = wpu__remaining_ms(timeout_ms, start);
+      if (left == 0)
+        break;
+      wpu_plat_word_wait(&me->state, W_SLEEP,
+                         left == INFINITE ? UINT64_MAX
+                                          : (uint64_t)left * 1000000u);
+    }
+  }
+  if (__atomic_load_n(&me->state, __ATOMIC_ACQUIRE) == W_DONE)
+    return 1;
+  wpu_plat_mutex_lock(p->mu);
   return 0;
 }
 
@@ -129,7 +197,7 @@ static DWORD port_post(wpu_port *p, const wpu_packet *pk) {
 static ULONG port_take(wpu_port *p, wpu_packet *out, ULONG max,
                        DWORD timeout_ms, BOOL alertable, DWORD *err) {
   wpu_thread *self = NULL;
-  if (alertable || timeout_ms != 0) {
+  if (alertable) {
     self = wpu__thread_self();
     if (self == NULL) {
       *err = ERROR_NOT_ENOUGH_MEMORY;
@@ -138,12 +206,7 @@ static ULONG port_take(wpu_port *p, wpu_packet *out, ULONG max,
   }
   wpu_plat_mutex_lock(p->mu);
   if (p->count > 0) {
-    ULONG n = 0;
-    while (n < max && p->count > 0) {
-      out[n++] = p->ring[p->head];
-      p->head = (p->head + 1) % p->cap;
-      p->count--;
-    }
+    ULONG n = take_queued(p, out, 0, max);
     wpu_plat_mutex_unlock(p->mu);
     return n;
   }
@@ -162,17 +225,32 @@ static ULONG port_take(wpu_port *p, wpu_packet *out, ULONG max,
     *err = WAIT_TIMEOUT;
     return 0;
   }
-  wpu_port_waiter me = {p->waiters, self, out, max, 0, 0};
+  wpu_port_waiter me = {p->waiters, self, W_AWAKE, out, max, 0, 0};
   p->waiters = &me;
-  wpu__thread_arm(self);
-  wpu_plat_mutex_unlock(p->mu);
-
-  int why = wpu__thread_park(self, timeout_ms, alertable);
-  /* Woken (why 1) only by a poster that handed us a packet or by the
-   * port's abandonment, both published before the wake: the port lock,
-   * which the waker may still hold, is needed only to take more packets. */
-  if (why != 1 || (me.got > 0 && me.got < max)) {
-    wpu_plat_mutex_lock(p->mu);
+  int why = 0, locked;
+  if (alertable) {
+    wpu__thread_arm(self);
+    wpu_plat_mutex_unlock(p->mu);
+    why = wpu__thread_park(self, timeout_ms, alertable);
+    /* Woken (why 1) only by a poster that handed us a packet or by the
+     * port's abandonment, both published before the wake: the port lock,
+     * which the waker may still hold, is needed only to take more. */
+    locked = 0;
+    if (why != 1) {
+      wpu_plat_mutex_lock(p->mu);
+      locked = 1;
+    }
+  } else {
+    wpu_plat_mutex_unlock(p->mu);
+    locked = !wait_on_state(p, &me, timeout_ms);
+  }
+  /* Given one packet: more may have been queued since; take them too when
+   * the lock is free or held already (no convoy behind a poster). */
+  if (!locked && me.got > 0 && me.got < max &&
+      __atomic_load_n(&p->count, __ATOMIC_RELAXED) > 0 &&
+      wpu_plat_mutex_trylock(p->mu) == 0)
+    locked = 1;
+  if (locked) {
     if (me.got == 0 && !me.abandoned) {
       for (wpu_port_waiter **pp = &p->waiters; *pp != NULL; pp = &(*pp)->next)
         if (*pp == &me) {
@@ -180,12 +258,8 @@ static ULONG port_take(wpu_port *p, wpu_packet *out, ULONG max,
           break;
         }
     }
-    /* Given one packet: take what else is queued, up to max. */
-    while (me.got > 0 && me.got < max && p->count > 0) {
-      out[me.got++] = p->ring[p->head];
-      p->head = (p->head + 1) % p->cap;
-      p->count--;
-    }
+    if (me.got > 0)
+      me.got = take_queued(p, out, me.got, max);
     wpu_plat_mutex_unlock(p->mu);
   }
   if (me.got > 0)
