@@ -3,8 +3,11 @@
  *
  * The section keeps Windows' fields: OwningThread is the owner's thread id,
  * RecursionCount counts nested entries, LockCount is -1 when free and -2
- * while owned, SpinCount is kept as given. LockSemaphore holds the platform
- * mutex that blocks waiters (allocated at initialisation). Leaving a section
+ * while owned. SpinCount is used as Windows does on a multiprocessor: a
+ * thread that finds the section owned tries that many times again (with the
+ * processor's pause in between) before it blocks; on one processor it blocks
+ * at once. LockSemaphore holds the platform mutex that blocks waiters
+ * (allocated at initialisation). Leaving a section
  * the calling thread does not own does nothing (Windows' behaviour there is
  * undefined). */
 #include <winsock2.h>
@@ -29,7 +32,7 @@ BOOL WINAPI InitializeCriticalSectionAndSpinCount(CRITICAL_SECTION *cs,
   cs->RecursionCount = 0;
   OWNER_STORE(cs, NULL);
   cs->LockSemaphore = (HANDLE)m;
-  cs->SpinCount = spin;
+  __atomic_store_n(&cs->SpinCount, (ULONG_PTR)spin, __ATOMIC_RELAXED);
   if (m == NULL) {
     SetLastError(ERROR_NOT_ENOUGH_MEMORY);
     return FALSE;
@@ -67,7 +70,23 @@ void WINAPI EnterCriticalSection(CRITICAL_SECTION *cs) {
     cs->RecursionCount++;
     return;
   }
-  wpu_plat_mutex_lock((wpu_plat_mutex *)cs->LockSemaphore);
+  wpu_plat_mutex *m = (wpu_plat_mutex *)cs->LockSemaphore;
+  static int multi = -1; /* more than one processor */
+  if (__atomic_load_n(&multi, __ATOMIC_RELAXED) < 0)
+    __atomic_store_n(&multi, wpu_plat_cpu_count() > 1, __ATOMIC_RELAXED);
+  ULONG_PTR spin = __atomic_load_n(&multi, __ATOMIC_RELAXED)
+                       ? __atomic_load_n(&cs->SpinCount, __ATOMIC_RELAXED)
+                       : 0;
+  spin &= 0xffffff; /* the high bits may carry flags on Windows */
+  for (ULONG_PTR i = spin; i > 0; i--) {
+    /* Tried only once the owner left (no contended stores meanwhile). */
+    if (OWNER_LOAD(cs) == NULL && wpu_plat_mutex_trylock(m) == 0) {
+      owned(cs, me);
+      return;
+    }
+    wpu_plat_spin_pause();
+  }
+  wpu_plat_mutex_lock(m);
   owned(cs, me);
 }
 
@@ -94,7 +113,6 @@ void WINAPI LeaveCriticalSection(CRITICAL_SECTION *cs) {
 }
 
 DWORD WINAPI SetCriticalSectionSpinCount(CRITICAL_SECTION *cs, DWORD spin) {
-  DWORD old = (DWORD)cs->SpinCount;
-  cs->SpinCount = spin;
-  return old;
+  return (DWORD)__atomic_exchange_n(&cs->SpinCount, (ULONG_PTR)spin,
+                                    __ATOMIC_RELAXED);
 }
