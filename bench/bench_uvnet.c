@@ -17,7 +17,8 @@
  *
  * uvnet is installed in a fresh world as ws2_32 would load it: registered
  * as a module and installed with the standard entries before WSAStartup.
- * `bench_uvnet iocp|blocking|uvnet|libuv` runs some legs only (profiling).
+ * `bench_uvnet all|iocp|blocking|uvnet|libuv|iocp+libuv [64k|1k]` runs
+ * some legs (and sizes) only, for profiling.
  */
 #include <winsock2.h>
 
@@ -180,6 +181,8 @@ static int start_uvnet(wpu_world **w) {
 
 /* Which legs run: all, or some (for profiling). */
 static int run_iocp = 1, run_blocking = 1, run_libuv = 1;
+/* Which sizes run: both, or one. */
+static int run_64k = 1, run_1k = 1;
 
 /* One leg's best rate and its least CPU time per MiB (the whole process,
  * echo server included: the same work in every leg). */
@@ -222,11 +225,16 @@ static void measure(uint16_t port, size_t chunk, size_t total,
 }
 
 int main(int argc, char **argv) {
-  if (argc > 1) { /* uvnet, iocp, blocking or libuv: those legs only */
-    run_iocp = strcmp(argv[1], "uvnet") == 0 || strcmp(argv[1], "iocp") == 0;
-    run_blocking =
-        strcmp(argv[1], "uvnet") == 0 || strcmp(argv[1], "blocking") == 0;
-    run_libuv = strcmp(argv[1], "libuv") == 0;
+  if (argc > 1 && strcmp(argv[1], "all") != 0) {
+    /* uvnet, iocp, blocking, libuv or iocp+libuv: those legs only */
+    const char *a = argv[1];
+    run_iocp = strcmp(a, "uvnet") == 0 || strncmp(a, "iocp", 4) == 0;
+    run_blocking = strcmp(a, "uvnet") == 0 || strcmp(a, "blocking") == 0;
+    run_libuv = strcmp(a, "libuv") == 0 || strcmp(a, "iocp+libuv") == 0;
+  }
+  if (argc > 2) { /* 64k or 1k: that size only */
+    run_64k = strcmp(argv[2], "64k") == 0;
+    run_1k = strcmp(argv[2], "1k") == 0;
   }
   uint16_t port = 0;
   uv_echo_server *server = uv_echo_start(&port);
@@ -235,8 +243,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench: cannot start\n");
     return 1;
   }
-  measure(port, 64 * 1024, (size_t)256 << 20, "uvnet_echo_64k");
-  measure(port, 1024, (size_t)32 << 20, "uvnet_echo_1k");
+  if (run_64k)
+    measure(port, 64 * 1024, (size_t)256 << 20, "uvnet_echo_64k");
+  if (run_1k)
+    measure(port, 1024, (size_t)32 << 20, "uvnet_echo_1k");
   WSACleanup();
   size_t leaks = wpu_world_destroy(w);
   uv_echo_stop(server);
