@@ -130,8 +130,7 @@ mn_socket *mn_socket_new(int af, int type, int protocol,
   mn_socket *s = calloc(1, sizeof *s);
   if (s == NULL)
     return NULL;
-  s->wake = CreateEventW(NULL, TRUE, FALSE, NULL);
-  if (s->wake == NULL) {
+  if (wsp_waitq_init(&s->waiters) != 0) {
     free(s);
     return NULL;
   }
@@ -181,7 +180,7 @@ void mn_socket_release(mn_socket *s) {
     return;
   mn_dgram_free_queue(s);
   free(s->ring);
-  CloseHandle(s->wake);
+  wsp_waitq_free(&s->waiters);
   free(s);
 }
 
@@ -189,12 +188,10 @@ void mn_socket_close(mn_socket *s) {
   if (s->closed)
     return;
   s->closed = TRUE;
-  s->ev_mask = 0; /* no notification after closesocket */
-  s->as_hwnd = NULL;
-  s->ev_event = NULL;
+  wsp_events_clear(&s->ev); /* no notification after closesocket */
   /* Pending operations end while the handle still reaches its port. */
-  mn_opq_abort(&s->recvq, WSA_OPERATION_ABORTED);
-  mn_opq_abort(&s->sendq, WSA_OPERATION_ABORTED);
+  wsp_opq_abort(&mn.up, &s->recvq, WSA_OPERATION_ABORTED);
+  wsp_opq_abort(&mn.up, &s->sendq, WSA_OPERATION_ABORTED);
   mn_acceptex_abort(s, WSA_OPERATION_ABORTED);
   if (s->type == SOCK_STREAM)
     mn_stream_close(s, s->linger.l_onoff && s->linger.l_linger == 0);
@@ -551,8 +548,7 @@ static int do_ioctl(mn_socket *s, DWORD code, LPVOID in, DWORD inlen,
     if (in == NULL || inlen < sizeof(u_long))
       return WSAEFAULT;
     memcpy(&v, in, sizeof v);
-    if (v == 0 &&
-        (s->ev_mask != 0 || s->ev_event != NULL || s->as_hwnd != NULL))
+    if (v == 0 && wsp_events_active(&s->ev))
       return WSAEINVAL; /* WSPEventSelect/WSPAsyncSelect in force */
     s->nonblocking = v != 0;
     return 0;
@@ -593,7 +589,7 @@ static int WSPAPI mn_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD inlen,
     return SOCKET_ERROR;
   int e = 0;
   DWORD bytes = 0;
-  mn_notify n;
+  wsp_notify n;
   if (ov == NULL && returned == NULL)
     e = WSAEFAULT;
   else if (ov != NULL && routine != NULL && thread == NULL)
@@ -605,7 +601,7 @@ static int WSPAPI mn_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD inlen,
   /* Completed at once, and notified as Windows does without
    * skip-on-success. */
   if (e == 0 && ov != NULL && mn_notify_begin(&n, h, ov, routine, thread) == 0)
-    mn_notify_complete(&n, 0, bytes, 0);
+    wsp_notify_complete(&mn.up, &n, 0, bytes, 0);
   mn_leave(s);
   if (e != 0) {
     *err = e;

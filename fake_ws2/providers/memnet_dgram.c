@@ -42,7 +42,7 @@ static int take(mn_socket *s, const WSABUF *bufs, DWORD n, DWORD total,
                 BOOL peek, struct sockaddr *from, LPINT fromlen, DWORD *bytes,
                 DWORD *out_flags) {
   mn_dgram *d = s->dq_head;
-  *bytes = mn_bufs_put(bufs, n, 0, d->data, d->len < total ? d->len : total);
+  *bytes = wsp_bufs_put(bufs, n, 0, d->data, d->len < total ? d->len : total);
   if (from != NULL)
     mn_addr_copy_out(&d->from, from, fromlen);
   BOOL truncated = d->len > total;
@@ -60,11 +60,11 @@ static int take(mn_socket *s, const WSABUF *bufs, DWORD n, DWORD total,
 
 void mn_dgram_flow(mn_socket *s) {
   while (s->recvq.head != NULL && s->dq_head != NULL) {
-    mn_op *op = mn_opq_pop(&s->recvq);
+    wsp_op *op = wsp_opq_pop(&s->recvq);
     DWORD bytes, flags;
     int e = take(s, op->bufs, op->nbufs, op->total, (op->flags & MSG_PEEK) != 0,
                  op->from, op->fromlen, &bytes, &flags);
-    mn_notify_complete(&op->note, (DWORD)e, bytes, flags);
+    wsp_notify_complete(&mn.up, &op->note, (DWORD)e, bytes, flags);
     free(op);
   }
   mn_changed(s);
@@ -85,7 +85,7 @@ static void deliver(mn_socket *r, const mn_addr *src, const WSABUF *bufs,
     return;
   d->next = NULL;
   d->from = *src;
-  d->len = mn_bufs_get(bufs, n, 0, d->data, total);
+  d->len = wsp_bufs_get(bufs, n, 0, d->data, total);
   if (r->dq_tail != NULL)
     r->dq_tail->next = d;
   else
@@ -97,7 +97,7 @@ static void deliver(mn_socket *r, const mn_addr *src, const WSABUF *bufs,
 }
 
 int mn_dgram_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
-                  DWORD flags, const mn_addr *to, const mn_notify *ovn) {
+                  DWORD flags, const mn_addr *to, const wsp_notify *ovn) {
   mn_addr dest;
   int e;
   if (flags & MSG_OOB)
@@ -129,8 +129,8 @@ int mn_dgram_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
   if (r != NULL)
     deliver(r, &src, bufs, n, total);
   if (ovn != NULL) {
-    mn_notify_start(ovn);
-    mn_notify_complete(ovn, 0, total, 0);
+    wsp_notify_start(ovn);
+    wsp_notify_complete(&mn.up, ovn, 0, total, 0);
   }
   *sent = total;
   return 0;
@@ -138,7 +138,7 @@ int mn_dgram_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
 
 int mn_dgram_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
                   LPDWORD flags, struct sockaddr *from, LPINT fromlen,
-                  const mn_notify *ovn) {
+                  const wsp_notify *ovn) {
   DWORD in = *flags;
   BOOL peek = (in & MSG_PEEK) != 0;
   if (in & ~(DWORD)MSG_PEEK)
@@ -147,7 +147,7 @@ int mn_dgram_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
     return WSAEINVAL;
   if (s->shut_recv)
     return WSAESHUTDOWN;
-  s->disabled &= ~FD_READ; /* re-enabled; recorded again below if due */
+  wsp_events_reenable(&s->ev, FD_READ); /* recorded again below if due */
   DWORD total = 0;
   for (DWORD i = 0; i < n; i++)
     total += bufs[i].len;
@@ -156,14 +156,14 @@ int mn_dgram_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
   if (ovn != NULL) {
     if (s->recvq.head == NULL && s->dq_head != NULL) {
       e = take(s, bufs, n, total, peek, from, fromlen, &bytes, &out_flags);
-      mn_notify_start(ovn);
-      mn_notify_complete(ovn, (DWORD)e, bytes, out_flags);
+      wsp_notify_start(ovn);
+      wsp_notify_complete(&mn.up, ovn, (DWORD)e, bytes, out_flags);
       *got = bytes;
       *flags = out_flags;
       mn_changed(s);
       return e;
     }
-    mn_op *op = mn_op_new(ovn, bufs, n);
+    wsp_op *op = wsp_op_new(ovn, bufs, n);
     if (op == NULL)
       return WSAENOBUFS;
     op->total = total;
@@ -171,8 +171,8 @@ int mn_dgram_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
     op->from = from;
     op->fromlen = fromlen;
     *flags = 0;
-    mn_notify_start(ovn);
-    mn_opq_push(&s->recvq, op);
+    wsp_notify_start(ovn);
+    wsp_opq_push(&s->recvq, op);
     mn_events_poll(s);
     return WSA_IO_PENDING;
   }

@@ -85,8 +85,8 @@ static void acceptex_unmark(const mn_socket *s) {
 /* Runs AcceptEx op with l's oldest connection: 0 (completed, *bytes),
  * WSA_IO_PENDING (waiting for the first bytes), or the error it completed
  * with. Frees op and unmarks its accept socket. */
-static int acceptex_run(mn_socket *l, mn_op *op, DWORD *bytes) {
-  mn_socket *a = op->target;
+static int acceptex_run(mn_socket *l, wsp_op *op, DWORD *bytes) {
+  mn_socket *a = op->user;
   int rc;
   *bytes = 0;
   acceptex_unmark(a);
@@ -99,19 +99,17 @@ static int acceptex_run(mn_socket *l, mn_op *op, DWORD *bytes) {
   else
     rc = mn_stream_adopt(a, mn_stream_dequeue(l));
   if (rc == 0) {
-    char *out = op->bufs[0].buf;
-    DWORD rlen = op->bufs[0].len;
-    memcpy(out + rlen, &a->local, mn_addr_len(a->af));
-    memcpy(out + rlen + op->local_len, &a->remote, mn_addr_len(a->af));
-    if (rlen == 0) {
-      mn_notify_complete(&op->note, 0, 0, 0);
+    memcpy(op->bufs[1].buf, &a->local, mn_addr_len(a->af));
+    memcpy(op->bufs[2].buf, &a->remote, mn_addr_len(a->af));
+    if (op->bufs[0].len == 0) {
+      wsp_notify_complete(&mn.up, &op->note, 0, 0, 0);
     } else {
       DWORD flags = 0; /* completes the AcceptEx, now or with the data */
       rc = mn_stream_recv(a, op->bufs, 1, bytes, &flags, &op->note);
     }
   }
   if (rc != 0 && rc != WSA_IO_PENDING)
-    mn_notify_complete(&op->note, (DWORD)rc, 0, 0);
+    wsp_notify_complete(&mn.up, &op->note, (DWORD)rc, 0, 0);
   mn_socket_release(a);
   free(op);
   return rc;
@@ -120,16 +118,16 @@ static int acceptex_run(mn_socket *l, mn_op *op, DWORD *bytes) {
 void mn_acceptex_serve(mn_socket *l) {
   while (l->acceptexq.head != NULL && l->q_head != NULL) {
     DWORD bytes;
-    acceptex_run(l, mn_opq_pop(&l->acceptexq), &bytes);
+    acceptex_run(l, wsp_opq_pop(&l->acceptexq), &bytes);
   }
 }
 
 void mn_acceptex_abort(mn_socket *l, DWORD err) {
-  mn_op *op;
-  while ((op = mn_opq_pop(&l->acceptexq)) != NULL) {
-    mn_notify_complete(&op->note, err, 0, 0);
-    acceptex_unmark(op->target);
-    mn_socket_release(op->target);
+  wsp_op *op;
+  while ((op = wsp_opq_pop(&l->acceptexq)) != NULL) {
+    wsp_notify_complete(&mn.up, &op->note, err, 0, 0);
+    acceptex_unmark(op->user);
+    mn_socket_release(op->user);
     free(op);
   }
 }
@@ -153,17 +151,18 @@ static BOOL WINAPI mn_AcceptEx(SOCKET ls, SOCKET as, PVOID out, DWORD rlen,
     e = WSAEINVAL;
   else if (out == NULL)
     e = WSAEFAULT;
-  mn_notify note;
-  mn_op *op = NULL;
+  wsp_notify note;
+  wsp_op *op = NULL;
   if (e == 0)
     e = acceptex_mark(a); /* before the overlapped is touched */
   if (e == 0) {
-    WSABUF wb;
-    wb.len = rlen;
-    wb.buf = out;
+    /* The receive area, then the two address blocks. */
+    WSABUF wb[3] = {{rlen, out},
+                    {llen, (char *)out + rlen},
+                    {rmlen, (char *)out + rlen + llen}};
     /* Without a completion routine it cannot fail. */
     mn_notify_begin(&note, ls, (LPWSAOVERLAPPED)ov, NULL, NULL);
-    if ((op = mn_op_new(&note, &wb, 1)) == NULL) {
+    if ((op = wsp_op_new(&note, wb, 3)) == NULL) {
       acceptex_unmark(a);
       e = WSAENOBUFS;
     }
@@ -172,15 +171,13 @@ static BOOL WINAPI mn_AcceptEx(SOCKET ls, SOCKET as, PVOID out, DWORD rlen,
   DWORD bytes = 0;
   if (op != NULL) {
     op->total = rlen;
-    op->target = a;
-    op->local_len = llen;
-    op->remote_len = rmlen;
+    op->user = a;
     a->refs++;
     if (l->acceptexq.head == NULL && l->q_head != NULL) {
       int rc = acceptex_run(l, op, &bytes);
       done = rc == 0;
     } else {
-      mn_opq_push(&l->acceptexq, op);
+      wsp_opq_push(&l->acceptexq, op);
     }
   }
   mn_leave(l);
@@ -215,7 +212,7 @@ static VOID WINAPI mn_GetAcceptExSockaddrs(PVOID out, DWORD rlen, DWORD llen,
 /* ---- ConnectEx ---- */
 
 void mn_connect_resolved(mn_socket *c, int err) {
-  mn_op *op = c->connect_op;
+  wsp_op *op = c->connect_op;
   if (op == NULL)
     return;
   c->connect_op = NULL;
@@ -227,7 +224,7 @@ void mn_connect_resolved(mn_socket *c, int err) {
       return;
     }
   }
-  mn_notify_complete(&op->note, (DWORD)err, 0, 0);
+  wsp_notify_complete(&mn.up, &op->note, (DWORD)err, 0, 0);
   free(op);
 }
 
@@ -250,17 +247,17 @@ static BOOL WINAPI mn_ConnectEx(SOCKET h, const struct sockaddr *name,
   WSABUF wb;
   wb.len = len;
   wb.buf = buf;
-  mn_notify note;
+  wsp_notify note;
   DWORD bytes = 0;
   if (e == 0 || e == WSA_IO_PENDING)
     mn_notify_begin(&note, h, (LPWSAOVERLAPPED)ov, NULL, NULL);
   if (e == 0) { /* connected: now the data, as an overlapped send */
     if (len == 0)
-      mn_notify_complete(&note, 0, 0, 0);
+      wsp_notify_complete(&mn.up, &note, 0, 0, 0);
     else
       e = mn_stream_send(s, &wb, 1, &bytes, 0, &note);
   } else if (e == WSA_IO_PENDING) { /* a conditional accept decides */
-    mn_op *op = mn_op_new(&note, &wb, 1);
+    wsp_op *op = wsp_op_new(&note, &wb, 1);
     if (op == NULL) {
       e = WSAENOBUFS;
     } else {
@@ -289,20 +286,20 @@ static BOOL WINAPI mn_DisconnectEx(SOCKET h, LPOVERLAPPED ov, DWORD flags,
   else if (s->type != SOCK_STREAM || s->state != MN_CONNECTED)
     e = WSAENOTCONN;
   if (e == 0) {
-    mn_opq_abort(&s->recvq, WSA_OPERATION_ABORTED);
-    mn_opq_abort(&s->sendq, WSA_OPERATION_ABORTED);
+    wsp_opq_abort(&mn.up, &s->recvq, WSA_OPERATION_ABORTED);
+    wsp_opq_abort(&mn.up, &s->sendq, WSA_OPERATION_ABORTED);
     mn_stream_close(s, FALSE);
     s->state = MN_FRESH;
     s->ring_head = s->ring_len = 0;
     s->fin = s->peer_gone = s->shut_send = s->shut_recv = FALSE;
     s->conn_error = 0;
-    s->close_recorded = s->write_wanted = s->connect_failed = FALSE;
+    s->ev.close_done = s->ev.write_wanted = s->connect_failed = FALSE;
     if ((flags & TF_REUSE_SOCKET) && s->accepted)
       s->bound = s->accepted = FALSE;
-    mn_notify note;
+    wsp_notify note;
     if (ov != NULL &&
         mn_notify_begin(&note, h, (LPWSAOVERLAPPED)ov, NULL, NULL) == 0)
-      mn_notify_complete(&note, 0, 0, 0);
+      wsp_notify_complete(&mn.up, &note, 0, 0, 0);
     mn_changed(s);
   }
   mn_leave(s);

@@ -28,9 +28,8 @@
 
 #include <fws2/memnet.h>
 
-#ifndef FD_ALL_EVENTS
-#define FD_ALL_EVENTS ((1 << FD_MAX_EVENTS) - 1)
-#endif
+#include "wsp_common.h"
+
 #ifndef SIO_BSP_HANDLE
 #define SIO_BSP_HANDLE _WSAIOR(IOC_WS2, 27)
 #endif
@@ -54,8 +53,6 @@
 #define MN_DGRAM_QUEUE_MAX 1024u
 /* First ephemeral port (IANA range, as Windows since Vista). */
 #define MN_EPHEMERAL_FIRST 49152
-/* An NTSTATUS carrying a Win32 error (FACILITY_NTWIN32), for Internal. */
-#define MN_STATUS(e) ((e) == 0 ? 0 : (0xC0070000u | ((e)&0xffffu)))
 
 typedef union mn_addr {
   struct sockaddr sa;
@@ -65,48 +62,12 @@ typedef union mn_addr {
 
 typedef struct mn_socket mn_socket;
 
-/* How an overlapped request reports its completion (kept from submission:
- * the caller's WSATHREADID is copied, as it may not outlive the call). */
-typedef struct mn_notify {
-  SOCKET handle;
-  LPWSAOVERLAPPED ov;
-  LPWSAOVERLAPPED_COMPLETION_ROUTINE routine;
-  WSATHREADID thread;
-} mn_notify;
-
-/* A pending overlapped send or receive. */
-typedef struct mn_op {
-  struct mn_op *next;
-  mn_notify note;
-  DWORD flags;           /* receive: the caller's flags (MSG_PEEK) */
-  struct sockaddr *from; /* receive: where the source goes, or NULL */
-  LPINT fromlen;
-  DWORD total;       /* send: bytes in the buffers */
-  DWORD done;        /* send: bytes moved so far */
-  mn_socket *target; /* AcceptEx: the accept socket (pinned) */
-  DWORD local_len;   /* AcceptEx: the address blocks' sizes */
-  DWORD remote_len;
-  DWORD nbufs;
-  WSABUF bufs[]; /* the caller's array, copied */
-} mn_op;
-
-typedef struct mn_opq {
-  mn_op *head, *tail;
-} mn_opq;
-
 typedef struct mn_dgram {
   struct mn_dgram *next;
   mn_addr from;
   DWORD len;
   char data[];
 } mn_dgram;
-
-/* A thread blocked on a socket (a select waits on several). */
-typedef struct mn_waiter {
-  struct mn_waiter *next, *prev;
-  HANDLE event;
-  BOOL linked;
-} mn_waiter;
 
 typedef enum mn_state {
   MN_FRESH,      /* neither listening nor connected */
@@ -123,9 +84,7 @@ struct mn_socket {
   WSAPROTOCOL_INFOW info;
   BOOL closed;
   BOOL nonblocking;
-  HANDLE wake;    /* the socket's own event, for its first waiter */
-  BOOL wake_busy; /* a waiter is using it */
-  mn_waiter *waiters;
+  wsp_waitq waiters;              /* threads blocked on the socket */
   mn_socket *all_prev, *all_next; /* every socket that has a handle */
 
   BOOL bound;
@@ -143,10 +102,6 @@ struct mn_socket {
   BOOL shut_send, shut_recv;
   BOOL connect_failed; /* the last connect failed (select's except set) */
   int connect_error;   /* and why */
-  BOOL connect_event;  /* an FD_CONNECT to record */
-  int connect_event_error;
-  BOOL close_recorded; /* FD_CLOSE recorded already */
-  BOOL write_wanted;   /* FD_WRITE to record once writable */
 
   /* Listening: connections not accepted yet, oldest first. */
   int backlog;
@@ -160,18 +115,15 @@ struct mn_socket {
   mn_dgram *dq_head, *dq_tail;
   DWORD dq_bytes, dq_count;
 
-  mn_opq recvq, sendq;
-  mn_opq acceptexq;  /* listening: AcceptEx calls waiting for a connection */
-  mn_op *connect_op; /* a ConnectEx waiting for a conditional accept */
+  wsp_opq recvq, sendq;
+  /* Listening: AcceptEx calls waiting for a connection; each op's user is
+   * its accept socket (pinned), bufs[0] the receive area, bufs[1] and
+   * bufs[2] the local and remote address blocks. */
+  wsp_opq acceptexq;
+  wsp_op *connect_op; /* a ConnectEx waiting for a conditional accept */
 
   /* Network events (WSPEventSelect or WSPAsyncSelect, never both). */
-  LONG ev_mask;
-  WSAEVENT ev_event;
-  HWND as_hwnd;
-  UINT as_msg;
-  LONG net_events;
-  int net_errors[FD_MAX_EVENTS];
-  LONG disabled; /* recorded, waiting for the re-enabling call */
+  wsp_events ev;
 
   /* Options. */
   BOOL reuseaddr, keepalive, broadcast, oobinline, nodelay, debug, dontroute;
@@ -255,31 +207,11 @@ int mn_wait(mn_socket *s, DWORD timeout);
 void mn_wake(mn_socket *s);
 /* Something changed on s: wakes waiters, records network events. */
 void mn_changed(mn_socket *s);
-/* Links/unlinks a waiter on s (select uses them directly). */
-void mn_waiter_link(mn_socket *s, mn_waiter *w);
-void mn_waiter_unlink(mn_socket *s, mn_waiter *w);
-/* Starts an overlapped request: checks and fills n, marks ov in progress.
- * 0 or WSAEFAULT (a routine without a thread id). */
-int mn_notify_begin(mn_notify *n, SOCKET h, LPWSAOVERLAPPED ov,
+/* Starts an overlapped request: checks and fills n (wsp_notify_init),
+ * marks ov in progress. 0 or WSAEFAULT (a routine without a thread id). */
+int mn_notify_begin(wsp_notify *n, SOCKET h, LPWSAOVERLAPPED ov,
                     LPWSAOVERLAPPED_COMPLETION_ROUTINE routine,
                     LPWSATHREADID thread);
-/* Marks an accepted request in progress (begin does it too). */
-void mn_notify_start(const mn_notify *n);
-/* Completes it: results in the overlapped, then event/port or an APC. */
-void mn_notify_complete(const mn_notify *n, DWORD err, DWORD bytes,
-                        DWORD flags);
-mn_op *mn_op_new(const mn_notify *n, const WSABUF *bufs, DWORD nbufs);
-void mn_opq_push(mn_opq *q, mn_op *op);
-mn_op *mn_opq_pop(mn_opq *q);
-/* Completes every operation of q with err and frees them. */
-void mn_opq_abort(mn_opq *q, DWORD err);
-/* Sum of the buffer lengths, or WSAEFAULT in *err. */
-DWORD mn_bufs_total(const WSABUF *bufs, DWORD n, int *err);
-/* Copies up to len bytes of data into the buffers from offset at. */
-DWORD mn_bufs_put(const WSABUF *bufs, DWORD n, DWORD at, const char *data,
-                  DWORD len);
-/* Copies up to len bytes from the buffers, from offset at, into data. */
-DWORD mn_bufs_get(const WSABUF *bufs, DWORD n, DWORD at, char *data, DWORD len);
 
 /* ---- memnet_events.c ---- */
 
@@ -298,9 +230,9 @@ DWORD mn_ring_space(const mn_socket *s);
 void mn_stream_flow(mn_socket *s);
 BOOL mn_stream_eof(const mn_socket *s);
 int mn_stream_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
-                   DWORD flags, const mn_notify *ovn);
+                   DWORD flags, const wsp_notify *ovn);
 int mn_stream_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
-                   LPDWORD flags, const mn_notify *ovn);
+                   LPDWORD flags, const wsp_notify *ovn);
 /* Connects s to to. Blocking: waits for a conditional accept; overlapped
  * (ConnectEx): 0 when connected, WSA_IO_PENDING while waiting. */
 int mn_stream_connect(mn_socket *s, const mn_addr *to, BOOL overlapped);
@@ -317,10 +249,10 @@ void mn_embryo_drop(mn_socket *e);
 /* ---- memnet_dgram.c ---- */
 
 int mn_dgram_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
-                  DWORD flags, const mn_addr *to, const mn_notify *ovn);
+                  DWORD flags, const mn_addr *to, const wsp_notify *ovn);
 int mn_dgram_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
                   LPDWORD flags, struct sockaddr *from, LPINT fromlen,
-                  const mn_notify *ovn);
+                  const wsp_notify *ovn);
 int mn_dgram_connect(mn_socket *s, const mn_addr *to);
 void mn_dgram_flow(mn_socket *s);
 void mn_dgram_free_queue(mn_socket *s);

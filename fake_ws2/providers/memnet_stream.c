@@ -51,7 +51,7 @@ static DWORD ring_write(mn_socket *r, const WSABUF *bufs, DWORD n, DWORD at,
   while (done < len) {
     DWORD tail = (r->ring_head + r->ring_len) % MN_WINDOW;
     DWORD chunk = min_dw(MN_WINDOW - tail, len - done);
-    DWORD got = mn_bufs_get(bufs, n, at + done, r->ring + tail, chunk);
+    DWORD got = wsp_bufs_get(bufs, n, at + done, r->ring + tail, chunk);
     r->ring_len += got;
     done += got;
     if (got < chunk)
@@ -68,7 +68,7 @@ static DWORD ring_read(mn_socket *r, const WSABUF *bufs, DWORD n, DWORD at,
   len = min_dw(len, r->ring_len);
   while (done < len) {
     DWORD chunk = min_dw(MN_WINDOW - head, len - done);
-    mn_bufs_put(bufs, n, at + done, r->ring + head, chunk);
+    wsp_bufs_put(bufs, n, at + done, r->ring + head, chunk);
     head = (head + chunk) % MN_WINDOW;
     done += chunk;
   }
@@ -91,20 +91,20 @@ void mn_stream_flow(mn_socket *r) {
   do {
     progress = FALSE;
     while (w != NULL && w->sendq.head != NULL && mn_ring_space(r) > 0) {
-      mn_op *op = w->sendq.head;
+      wsp_op *op = w->sendq.head;
       DWORD put =
           ring_write(r, op->bufs, op->nbufs, op->done, op->total - op->done);
       op->done += put;
       progress = progress || put > 0;
       if (op->done < op->total)
         break;
-      mn_opq_pop(&w->sendq);
-      mn_notify_complete(&op->note, 0, op->total, 0);
+      wsp_opq_pop(&w->sendq);
+      wsp_notify_complete(&mn.up, &op->note, 0, op->total, 0);
       free(op);
       progress = TRUE;
     }
     while (r->recvq.head != NULL) {
-      mn_op *op = r->recvq.head;
+      wsp_op *op = r->recvq.head;
       DWORD err = 0, bytes = 0;
       if (r->conn_error != 0)
         err = (DWORD)r->conn_error;
@@ -113,8 +113,8 @@ void mn_stream_flow(mn_socket *r) {
                           (op->flags & MSG_PEEK) != 0);
       else if (!mn_stream_eof(r))
         break;
-      mn_opq_pop(&r->recvq);
-      mn_notify_complete(&op->note, err, bytes, 0);
+      wsp_opq_pop(&r->recvq);
+      wsp_notify_complete(&mn.up, &op->note, err, bytes, 0);
       free(op);
       progress = TRUE;
     }
@@ -141,7 +141,7 @@ static int send_check(const mn_socket *s, DWORD flags) {
 }
 
 int mn_stream_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
-                   DWORD flags, const mn_notify *ovn) {
+                   DWORD flags, const wsp_notify *ovn) {
   int e = send_check(s, flags);
   if (e != 0)
     return e;
@@ -153,20 +153,20 @@ int mn_stream_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
     mn_socket *r = s->peer;
     if (s->sendq.head == NULL && total <= mn_ring_space(r)) {
       ring_write(r, bufs, n, 0, total);
-      mn_notify_start(ovn);
-      mn_notify_complete(ovn, 0, total, 0);
+      wsp_notify_start(ovn);
+      wsp_notify_complete(&mn.up, ovn, 0, total, 0);
       *sent = total;
       mn_stream_flow(r);
       return 0;
     }
-    mn_op *op = mn_op_new(ovn, bufs, n);
+    wsp_op *op = wsp_op_new(ovn, bufs, n);
     if (op == NULL)
       return WSAENOBUFS;
     op->total = total;
     if (s->sendq.head == NULL)
       op->done = ring_write(r, bufs, n, 0, total);
-    mn_notify_start(ovn);
-    mn_opq_push(&s->sendq, op);
+    wsp_notify_start(ovn);
+    wsp_opq_push(&s->sendq, op);
     mn_stream_flow(r);
     return WSA_IO_PENDING;
   }
@@ -189,7 +189,7 @@ int mn_stream_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
         *sent = done; /* a partial send */
         return 0;
       }
-      s->write_wanted = TRUE;
+      s->ev.write_wanted = TRUE;
       return WSAEWOULDBLOCK;
     }
     if ((e = mn_wait(s, s->sndtimeo)) != 0)
@@ -198,7 +198,7 @@ int mn_stream_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
 }
 
 int mn_stream_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
-                   LPDWORD flags, const mn_notify *ovn) {
+                   LPDWORD flags, const wsp_notify *ovn) {
   DWORD in = *flags;
   BOOL peek = (in & MSG_PEEK) != 0;
   if (in & MSG_OOB)
@@ -212,7 +212,7 @@ int mn_stream_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
   if ((in & MSG_WAITALL) && (ovn != NULL || s->nonblocking))
     return WSAEOPNOTSUPP;
   *flags = 0;
-  s->disabled &= ~FD_READ; /* re-enabled; recorded again below if due */
+  wsp_events_reenable(&s->ev, FD_READ); /* recorded again below if due */
   DWORD total = 0;
   for (DWORD i = 0; i < n; i++)
     total += bufs[i].len;
@@ -222,19 +222,19 @@ int mn_stream_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
       if (s->conn_error != 0)
         return s->conn_error;
       DWORD bytes = ring_read(s, bufs, n, 0, total, peek);
-      mn_notify_start(ovn);
-      mn_notify_complete(ovn, 0, bytes, 0);
+      wsp_notify_start(ovn);
+      wsp_notify_complete(&mn.up, ovn, 0, bytes, 0);
       *got = bytes;
       mn_stream_flow(s);
       return 0;
     }
-    mn_op *op = mn_op_new(ovn, bufs, n);
+    wsp_op *op = wsp_op_new(ovn, bufs, n);
     if (op == NULL)
       return WSAENOBUFS;
     op->total = total;
     op->flags = in;
-    mn_notify_start(ovn);
-    mn_opq_push(&s->recvq, op);
+    wsp_notify_start(ovn);
+    wsp_opq_push(&s->recvq, op);
     mn_events_poll(s);
     return WSA_IO_PENDING;
   }
@@ -325,8 +325,7 @@ static void connect_fail(mn_socket *c, int err) {
   c->connect_error = err;
   if (c->nonblocking) {
     c->so_error = err;
-    c->connect_event = TRUE;
-    c->connect_event_error = err;
+    wsp_events_connected(&c->ev, err);
   }
   mn_changed(c);
   mn_connect_resolved(c, err);
@@ -335,10 +334,9 @@ static void connect_fail(mn_socket *c, int err) {
 /* A conditional connect was accepted: the caller is connected. */
 static void establish_client(mn_socket *c) {
   c->state = MN_CONNECTED;
-  c->write_wanted = TRUE;
+  c->ev.write_wanted = TRUE;
   if (c->nonblocking) {
-    c->connect_event = TRUE;
-    c->connect_event_error = 0;
+    wsp_events_connected(&c->ev, 0);
   }
   mn_changed(c);
   mn_connect_resolved(c, 0);
@@ -351,7 +349,7 @@ static void reset_peer(mn_socket *p) {
   p->peer_gone = TRUE;
   p->ring_len = 0;
   p->ring_head = 0;
-  mn_opq_abort(&p->sendq, WSAECONNRESET);
+  wsp_opq_abort(&mn.up, &p->sendq, WSAECONNRESET);
   mn_stream_flow(p);
 }
 
@@ -428,7 +426,7 @@ static int connect_to(mn_socket *c, mn_socket *l, const mn_addr *to) {
   } else {
     e->state = MN_CONNECTED;
     c->state = MN_CONNECTED;
-    c->write_wanted = TRUE;
+    c->ev.write_wanted = TRUE;
   }
   q_push(l, e, FALSE);
   mn_acceptex_serve(l);
@@ -461,8 +459,7 @@ int mn_stream_connect(mn_socket *s, const mn_addr *to, BOOL overlapped) {
     return s->state == MN_CONNECTED ? 0 : WSA_IO_PENDING;
   if (s->state == MN_CONNECTED) {
     if (s->nonblocking) {
-      s->connect_event = TRUE;
-      s->connect_event_error = 0;
+      wsp_events_connected(&s->ev, 0);
       mn_changed(s);
       return WSAEWOULDBLOCK;
     }
@@ -524,10 +521,7 @@ static int ask_condition(mn_socket *e, LPCONDITIONPROC cond, DWORD_PTR data) {
 /* What the accepted socket takes from its listening socket. */
 static void inherit(mn_socket *e, const mn_socket *l) {
   e->nonblocking = l->nonblocking;
-  e->ev_mask = l->ev_mask;
-  e->ev_event = l->ev_event;
-  e->as_hwnd = l->as_hwnd;
-  e->as_msg = l->as_msg;
+  wsp_events_inherit(&e->ev, &l->ev);
   e->linger = l->linger;
   e->rcvbuf = l->rcvbuf;
   e->sndbuf = l->sndbuf;
@@ -589,7 +583,7 @@ static int accept_one(mn_socket *l, struct sockaddr *addr, LPINT addrlen,
     c->state = MN_CONNECTED;
     establish_client(c->peer);
   }
-  c->write_wanted = TRUE;
+  c->ev.write_wanted = TRUE;
   if (addr != NULL)
     mn_addr_copy_out(&c->remote, addr, addrlen);
   else if (addrlen != NULL)
@@ -651,7 +645,7 @@ int mn_stream_adopt(mn_socket *a, mn_socket *e) {
   mn_socket_release(e);
   if (pending)
     establish_client(client);
-  a->write_wanted = TRUE;
+  a->ev.write_wanted = TRUE;
   mn_changed(a);
   return 0;
 }
@@ -741,9 +735,9 @@ void mn_stream_close(mn_socket *s, BOOL reset) {
     return;
   }
   if (s->connect_op != NULL) { /* a ConnectEx in flight */
-    mn_op *op = s->connect_op;
+    wsp_op *op = s->connect_op;
     s->connect_op = NULL;
-    mn_notify_complete(&op->note, WSA_OPERATION_ABORTED, 0, 0);
+    wsp_notify_complete(&mn.up, &op->note, WSA_OPERATION_ABORTED, 0, 0);
     free(op);
   }
   mn_socket *p = s->peer;
@@ -765,6 +759,6 @@ void mn_stream_close(mn_socket *s, BOOL reset) {
   }
   p->fin = TRUE;
   p->peer_gone = TRUE;
-  mn_opq_abort(&p->sendq, WSAECONNRESET);
+  wsp_opq_abort(&mn.up, &p->sendq, WSAECONNRESET);
   mn_stream_flow(p);
 }

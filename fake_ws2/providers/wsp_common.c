@@ -1,9 +1,8 @@
 /* wsp_common.c: the mechanism fake_ws2's base providers share: the socket
  * table, overlapped notification, operation queues and WSABUF copies,
  * waiters, network events and WSPAsyncSelect messages, WSPSelect and
- * WSPGetOverlappedResult. wsp_common.h documents each part; uvnet uses it,
- * and memnet should move onto it (its files hold the first copy of this
- * mechanism).
+ * WSPGetOverlappedResult. wsp_common.h documents each part; memnet and
+ * uvnet are built on it.
  *
  * Not supported: see wsp_common.h.
  */
@@ -496,6 +495,9 @@ void wsp_events_clear(wsp_events *e) {
 
 /* ---- WSPSelect ---- */
 
+/* The longest single wait of a select (about 24.8 days), below INFINITE. */
+#define SELECT_WAIT_MAX 0x7fffffffu
+
 int wsp_select(const wsp_select_ops *ops, fd_set *r, fd_set *w, fd_set *x,
                const struct timeval *timeout, LPINT err) {
   fd_set *sets[3] = {r, w, x};
@@ -508,9 +510,11 @@ int wsp_select(const wsp_select_ops *ops, fd_set *r, fd_set *w, fd_set *x,
     *err = WSAEINVAL;
     return SOCKET_ERROR;
   }
-  DWORD ms = INFINITE;
+  /* In 64 bits: tv_sec up to 2^31 - 1 is almost 25,000 days. */
+  ULONGLONG ms = 0;
   if (timeout != NULL)
-    ms = (DWORD)timeout->tv_sec * 1000 + ((DWORD)timeout->tv_usec + 999) / 1000;
+    ms = (ULONGLONG)timeout->tv_sec * 1000 +
+         ((ULONGLONG)timeout->tv_usec + 999) / 1000;
   ULONGLONG deadline = GetTickCount64() + ms;
   void **socks = calloc(total, sizeof *socks);
   BYTE *ready = calloc(total, 1);
@@ -561,8 +565,12 @@ int wsp_select(const wsp_select_ops *ops, fd_set *r, fd_set *w, fd_set *x,
       wsp_waitq_link(ops->waitq(socks[k]), &nodes[k]);
     }
     LeaveCriticalSection(ops->lock);
-    WaitForSingleObject(ev,
-                        timeout == NULL ? INFINITE : (DWORD)(deadline - now));
+    /* A long timeout is waited in chunks, each below INFINITE; the loop
+     * looks again after each. */
+    ULONGLONG left = deadline - now;
+    WaitForSingleObject(ev, timeout == NULL          ? INFINITE
+                            : left > SELECT_WAIT_MAX ? SELECT_WAIT_MAX
+                                                     : (DWORD)left);
     EnterCriticalSection(ops->lock);
     for (k = 0; k < total; k++) {
       wsp_waitq_unlink(ops->waitq(socks[k]), &nodes[k]);

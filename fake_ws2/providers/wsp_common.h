@@ -6,8 +6,7 @@
  * WSABUF arrays, the threads blocked on a socket (blocking calls and
  * select), network-event bookkeeping with the documented re-enabling rules
  * and WSPAsyncSelect's messages, WSPSelect and WSPGetOverlappedResult.
- * uvnet is built on it; memnet (which has its own copies, written first)
- * should move onto it.
+ * memnet and uvnet are built on it.
  *
  * It is Windows provider source (winsock2.h, ws2spi.h, kernel32 events, the
  * upcall table, libwpu's wpu_ifs_* functions). Nothing here takes a lock:
