@@ -64,13 +64,7 @@ static BOOL started(void) {
 /* ---- The socket table ---- */
 
 mn_socket *mn_find(SOCKET h) {
-  DWORD_PTR ctx = 0;
-  int e;
-  if (h == INVALID_SOCKET || wpu_ifs_handle_context(h, &ctx, &e) != 0)
-    return NULL;
-  if (ctx == 0 || ctx >= mn.nslots)
-    return NULL; /* another base provider's IFS handle */
-  mn_socket *s = mn.slots[ctx];
+  mn_socket *s = wsp_table_find(&mn.table, h);
   return s != NULL && s->handle == h && !s->closed ? s : NULL;
 }
 
@@ -95,36 +89,6 @@ void mn_leave(mn_socket *s) {
   LeaveCriticalSection(&mn.lock);
 }
 
-static DWORD slot_alloc(mn_socket *s) {
-  if (mn.nfree == 0) {
-    DWORD n = mn.nslots == 0 ? 16 : mn.nslots * 2;
-    mn_socket **slots = realloc(mn.slots, n * sizeof *slots);
-    if (slots == NULL)
-      return 0;
-    mn.slots = slots;
-    DWORD *free_slots = realloc(mn.free_slots, n * sizeof *free_slots);
-    if (free_slots == NULL)
-      return 0;
-    mn.free_slots = free_slots;
-    DWORD first = mn.nslots == 0 ? 1 : mn.nslots;
-    for (DWORD i = n; i > first; i--) {
-      mn.slots[i - 1] = NULL;
-      mn.free_slots[mn.nfree++] = i - 1;
-    }
-    if (mn.nslots == 0)
-      mn.slots[0] = NULL;
-    mn.nslots = n;
-  }
-  DWORD i = mn.free_slots[--mn.nfree];
-  mn.slots[i] = s;
-  return i;
-}
-
-static void slot_free(DWORD i) {
-  mn.slots[i] = NULL;
-  mn.free_slots[mn.nfree++] = i;
-}
-
 mn_socket *mn_socket_new(int af, int type, int protocol,
                          const WSAPROTOCOL_INFOW *info) {
   mn_socket *s = calloc(1, sizeof *s);
@@ -147,25 +111,16 @@ mn_socket *mn_socket_new(int af, int type, int protocol,
 }
 
 int mn_socket_register(mn_socket *s) {
-  DWORD slot = slot_alloc(s);
+  DWORD slot = wsp_table_add(&mn.table, s);
   if (slot == 0)
     return WSAENOBUFS;
   int e = 0;
-  SOCKET h = wpu_ifs_handle_create(slot, &e);
+  SOCKET h = wsp_handle_create(&mn.up, s->info.dwCatalogEntryId, slot, &e);
   if (h == INVALID_SOCKET) {
-    slot_free(slot);
+    wsp_table_remove(&mn.table, slot);
     return e;
   }
-  /* Announced under the caller's catalog entry, as MSAFD does; the
-   * handle that comes back is the socket's. */
-  SOCKET r = mn.up.lpWPUModifyIFSHandle(s->info.dwCatalogEntryId, h, &e);
-  if (r == INVALID_SOCKET) {
-    int ignored;
-    wpu_ifs_handle_close(h, &ignored);
-    slot_free(slot);
-    return e;
-  }
-  s->handle = r;
+  s->handle = h;
   s->slot = slot;
   s->all_prev = NULL;
   s->all_next = mn.all;
@@ -199,7 +154,7 @@ void mn_socket_close(mn_socket *s) {
     mn_dgram_free_queue(s);
   int e;
   wpu_ifs_handle_close(s->handle, &e);
-  slot_free(s->slot);
+  wsp_table_remove(&mn.table, s->slot);
   s->slot = 0;
   if (s->all_prev != NULL)
     s->all_prev->all_next = s->all_next;
@@ -262,11 +217,7 @@ static int WSPAPI mn_WSPCleanup(LPINT err) {
       mn_socket_close(mn.all);
     LeaveCriticalSection(&mn.lock);
     DeleteCriticalSection(&mn.lock);
-    free(mn.slots);
-    free(mn.free_slots);
-    mn.slots = NULL;
-    mn.free_slots = NULL;
-    mn.nslots = mn.nfree = 0;
+    wsp_table_free(&mn.table);
   }
   guard_leave();
   return 0;
@@ -281,40 +232,14 @@ static SOCKET WSPAPI mn_WSPSocket(int af, int type, int protocol,
     *err = WSANOTINITIALISED;
     return INVALID_SOCKET;
   }
-  if (info == NULL) {
-    *err = WSAEINVAL;
-    return INVALID_SOCKET;
-  }
-  if (af == FROM_PROTOCOL_INFO || af == 0)
-    af = info->iAddressFamily;
-  if (type == FROM_PROTOCOL_INFO || type == 0)
-    type = info->iSocketType;
-  if (protocol == FROM_PROTOCOL_INFO)
-    protocol = info->iProtocol;
-  if (af != AF_INET && af != AF_INET6) {
-    *err = WSAEAFNOSUPPORT;
-    return INVALID_SOCKET;
-  }
-  if (type != SOCK_STREAM && type != SOCK_DGRAM) {
-    *err = WSAESOCKTNOSUPPORT;
-    return INVALID_SOCKET;
-  }
-  int proto = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
-  if (protocol == 0)
-    protocol = proto;
-  if (protocol != proto) {
-    *err = WSAEPROTONOSUPPORT;
-    return INVALID_SOCKET;
-  }
-  if (g != 0 ||
-      (flags & (WSA_FLAG_MULTIPOINT_C_ROOT | WSA_FLAG_MULTIPOINT_C_LEAF |
-                WSA_FLAG_MULTIPOINT_D_ROOT | WSA_FLAG_MULTIPOINT_D_LEAF))) {
-    *err = WSAEINVAL;
+  int e = wsp_socket_args(&af, &type, &protocol, info, g, flags);
+  if (e != 0) {
+    *err = e;
     return INVALID_SOCKET;
   }
   EnterCriticalSection(&mn.lock);
   mn_socket *s = mn_socket_new(af, type, protocol, info);
-  int e = s == NULL ? WSAENOBUFS : mn_socket_register(s);
+  e = s == NULL ? WSAENOBUFS : mn_socket_register(s);
   SOCKET h = INVALID_SOCKET;
   if (e == 0)
     h = s->handle;
@@ -617,7 +542,7 @@ static int WSPAPI mn_WSPGetSockName(SOCKET h, struct sockaddr *name,
   mn_socket *s = mn_enter(h, err);
   if (s == NULL)
     return SOCKET_ERROR;
-  int e = !s->bound ? WSAEINVAL : mn_addr_copy_out(&s->local, name, namelen);
+  int e = !s->bound ? WSAEINVAL : wsp_addr_copy_out(&s->local, name, namelen);
   mn_leave(s);
   if (e != 0) {
     *err = e;
@@ -633,7 +558,7 @@ static int WSPAPI mn_WSPGetPeerName(SOCKET h, struct sockaddr *name,
     return SOCKET_ERROR;
   int e = s->state != MN_CONNECTED
               ? WSAENOTCONN
-              : mn_addr_copy_out(&s->remote, name, namelen);
+              : wsp_addr_copy_out(&s->remote, name, namelen);
   mn_leave(s);
   if (e != 0) {
     *err = e;
@@ -702,8 +627,8 @@ int fws2_memnet_protocol_info(int af, int type, LPWSAPROTOCOL_INFOW info) {
   info->ProtocolChain.ChainLen = BASE_PROTOCOL;
   info->iVersion = 2;
   info->iAddressFamily = af;
-  info->iMaxSockAddr = mn_addr_len(af);
-  info->iMinSockAddr = mn_addr_len(af);
+  info->iMaxSockAddr = wsp_addr_len(af);
+  info->iMinSockAddr = wsp_addr_len(af);
   info->iSocketType = type;
   info->iProtocol = stream ? IPPROTO_TCP : IPPROTO_UDP;
   info->iNetworkByteOrder = BIGENDIAN;

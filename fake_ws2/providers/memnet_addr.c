@@ -20,129 +20,28 @@
  * (bind on it fails with WSAEINVAL). */
 BOOL mn_acceptex_pending(const mn_socket *s);
 
-int mn_addr_len(int af) {
-  return af == AF_INET6 ? (int)sizeof(struct sockaddr_in6)
-                        : (int)sizeof(struct sockaddr_in);
-}
-
-int mn_addr_parse(const mn_socket *s, const struct sockaddr *name, int namelen,
-                  mn_addr *out) {
-  if (name == NULL || namelen < (int)sizeof(name->sa_family))
-    return WSAEFAULT;
-  if (name->sa_family != s->af)
-    return WSAEAFNOSUPPORT;
-  if (namelen < mn_addr_len(s->af))
-    return WSAEFAULT;
-  memset(out, 0, sizeof *out);
-  memcpy(out, name, mn_addr_len(s->af));
-  if (s->af == AF_INET6) {
-    out->in6.sin6_flowinfo = 0;
-    out->in6.sin6_scope_id = 0; /* scope ids are ignored */
-  }
-  return 0;
-}
-
-static const BYTE *ip_bytes(const mn_addr *a, int *len) {
-  if (a->sa.sa_family == AF_INET6) {
-    *len = 16;
-    return (const BYTE *)&a->in6.sin6_addr;
-  }
-  *len = 4;
-  return (const BYTE *)&a->in4.sin_addr;
-}
-
-BOOL mn_addr_is_any(const mn_addr *a) {
-  int n;
-  const BYTE *b = ip_bytes(a, &n);
-  for (int i = 0; i < n; i++)
-    if (b[i] != 0)
-      return FALSE;
-  return TRUE;
-}
-
-BOOL mn_addr_is_loopback(const mn_addr *a) {
-  int n;
-  const BYTE *b = ip_bytes(a, &n);
-  if (n == 4)
-    return b[0] == 127;
-  for (int i = 0; i < 15; i++)
-    if (b[i] != 0)
-      return FALSE;
-  return b[15] == 1;
-}
-
-static BYTE *port_bytes(mn_addr *a) {
-  return a->sa.sa_family == AF_INET6 ? (BYTE *)&a->in6.sin6_port
-                                     : (BYTE *)&a->in4.sin_port;
-}
-
-USHORT mn_addr_port(const mn_addr *a) {
-  const BYTE *p = port_bytes((mn_addr *)a);
-  return (USHORT)((p[0] << 8) | p[1]);
-}
-
-void mn_addr_set_port(mn_addr *a, USHORT port) {
-  BYTE *p = port_bytes(a);
-  p[0] = (BYTE)(port >> 8);
-  p[1] = (BYTE)port;
-}
-
-BOOL mn_addr_same_ip(const mn_addr *a, const mn_addr *b) {
-  int na, nb;
-  const BYTE *x = ip_bytes(a, &na), *y = ip_bytes(b, &nb);
-  return a->sa.sa_family == b->sa.sa_family && na == nb &&
-         memcmp(x, y, na) == 0;
-}
-
-BOOL mn_addr_equal(const mn_addr *a, const mn_addr *b) {
-  return mn_addr_same_ip(a, b) && mn_addr_port(a) == mn_addr_port(b);
-}
-
-void mn_addr_loopback(int af, USHORT port, mn_addr *out) {
-  memset(out, 0, sizeof *out);
-  out->sa.sa_family = (USHORT)af;
-  BYTE *b =
-      af == AF_INET6 ? (BYTE *)&out->in6.sin6_addr : (BYTE *)&out->in4.sin_addr;
-  if (af == AF_INET6) {
-    b[15] = 1;
-  } else {
-    b[0] = 127;
-    b[3] = 1;
-  }
-  mn_addr_set_port(out, port);
-}
-
-int mn_addr_copy_out(const mn_addr *a, struct sockaddr *name, LPINT namelen) {
-  int len = mn_addr_len(a->sa.sa_family);
-  if (name == NULL || namelen == NULL || *namelen < len)
-    return WSAEFAULT;
-  memcpy(name, a, len);
-  *namelen = len;
-  return 0;
-}
-
 /* ---- Binding ---- */
 
 /* Whether another socket holds port (for a == NULL: at any address). */
-static BOOL port_taken(const mn_socket *self, USHORT port, const mn_addr *a,
+static BOOL port_taken(const mn_socket *self, USHORT port, const wsp_addr *a,
                        BOOL reuse) {
   for (const mn_socket *o = mn.all; o != NULL; o = o->all_next) {
     if (o == self || !o->bound || o->accepted || o->type != self->type ||
-        o->af != self->af || mn_addr_port(&o->local) != port)
+        o->af != self->af || wsp_addr_port(&o->local) != port)
       continue;
     if (a == NULL)
       return TRUE;
-    if (!reuse && (mn_addr_is_any(&o->local) || mn_addr_is_any(a) ||
-                   mn_addr_same_ip(&o->local, a)))
+    if (!reuse && (wsp_addr_is_any(&o->local) || wsp_addr_is_any(a) ||
+                   wsp_addr_same_ip(&o->local, a)))
       return TRUE;
   }
   return FALSE;
 }
 
-int mn_bind(mn_socket *s, const mn_addr *a) {
-  if (!mn_addr_is_any(a) && !mn_addr_is_loopback(a))
+int mn_bind(mn_socket *s, const wsp_addr *a) {
+  if (!wsp_addr_is_any(a) && !wsp_addr_is_loopback(a))
     return WSAEADDRNOTAVAIL;
-  USHORT port = mn_addr_port(a);
+  USHORT port = wsp_addr_port(a);
   if (port == 0) {
     for (int i = 0; i < 65536 - MN_EPHEMERAL_FIRST; i++) {
       USHORT p = mn.next_port;
@@ -158,7 +57,7 @@ int mn_bind(mn_socket *s, const mn_addr *a) {
     return WSAEADDRINUSE;
   }
   s->local = *a;
-  mn_addr_set_port(&s->local, port);
+  wsp_addr_set_port(&s->local, port);
   s->bound = TRUE;
   return 0;
 }
@@ -166,48 +65,48 @@ int mn_bind(mn_socket *s, const mn_addr *a) {
 int mn_autobind(mn_socket *s) {
   if (s->bound)
     return 0;
-  mn_addr any;
+  wsp_addr any;
   memset(&any, 0, sizeof any);
   any.sa.sa_family = (USHORT)s->af;
   return mn_bind(s, &any);
 }
 
-void mn_source_addr(const mn_socket *s, mn_addr *out) {
+void mn_source_addr(const mn_socket *s, wsp_addr *out) {
   *out = s->local;
-  if (mn_addr_is_any(out))
-    mn_addr_loopback(s->af, mn_addr_port(&s->local), out);
+  if (wsp_addr_is_any(out))
+    wsp_addr_loopback(s->af, wsp_addr_port(&s->local), out);
 }
 
-int mn_check_destination(const mn_addr *a) {
-  if (mn_addr_is_any(a) || mn_addr_port(a) == 0)
+int mn_check_destination(const wsp_addr *a) {
+  if (wsp_addr_is_any(a) || wsp_addr_port(a) == 0)
     return WSAEADDRNOTAVAIL;
-  if (!mn_addr_is_loopback(a))
+  if (!wsp_addr_is_loopback(a))
     return WSAENETUNREACH;
   return 0;
 }
 
-static mn_socket *find_bound(const mn_addr *a, int type, BOOL listening) {
+static mn_socket *find_bound(const wsp_addr *a, int type, BOOL listening) {
   mn_socket *wild = NULL;
-  USHORT port = mn_addr_port(a);
+  USHORT port = wsp_addr_port(a);
   for (mn_socket *o = mn.all; o != NULL; o = o->all_next) {
     if (o->type != type || o->af != a->sa.sa_family || !o->bound ||
-        o->accepted || mn_addr_port(&o->local) != port)
+        o->accepted || wsp_addr_port(&o->local) != port)
       continue;
     if (listening && o->state != MN_LISTENING)
       continue;
-    if (mn_addr_same_ip(&o->local, a))
+    if (wsp_addr_same_ip(&o->local, a))
       return o;
-    if (mn_addr_is_any(&o->local) && wild == NULL)
+    if (wsp_addr_is_any(&o->local) && wild == NULL)
       wild = o;
   }
   return wild;
 }
 
-mn_socket *mn_find_listener(const mn_addr *a) {
+mn_socket *mn_find_listener(const wsp_addr *a) {
   return find_bound(a, SOCK_STREAM, TRUE);
 }
 
-mn_socket *mn_find_dgram(const mn_addr *a) {
+mn_socket *mn_find_dgram(const wsp_addr *a) {
   return find_bound(a, SOCK_DGRAM, FALSE);
 }
 
@@ -216,10 +115,10 @@ int WSPAPI mn_WSPBind(SOCKET h, const struct sockaddr *name, int namelen,
   mn_socket *s = mn_enter(h, err);
   if (s == NULL)
     return SOCKET_ERROR;
-  mn_addr a;
+  wsp_addr a;
   int e = s->bound || mn_acceptex_pending(s)
               ? WSAEINVAL
-              : mn_addr_parse(s, name, namelen, &a);
+              : wsp_addr_parse(s->af, name, namelen, &a);
   if (e == 0)
     e = mn_bind(s, &a);
   mn_leave(s);
@@ -275,7 +174,7 @@ INT WSPAPI mn_WSPAddressToString(LPSOCKADDR addr, DWORD len,
     *err = WSAEFAULT;
     return SOCKET_ERROR;
   }
-  mn_addr a;
+  wsp_addr a;
   memset(&a, 0, sizeof a);
   if (addr->sa_family == AF_INET) {
     if (len < sizeof(struct sockaddr_in)) {
@@ -285,15 +184,15 @@ INT WSPAPI mn_WSPAddressToString(LPSOCKADDR addr, DWORD len,
     memcpy(&a, addr, sizeof(struct sockaddr_in));
     const BYTE *b = (const BYTE *)&a.in4.sin_addr;
     n = snprintf(text, sizeof text, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-    if (mn_addr_port(&a) != 0)
-      n += snprintf(text + n, sizeof text - n, ":%u", mn_addr_port(&a));
+    if (wsp_addr_port(&a) != 0)
+      n += snprintf(text + n, sizeof text - n, ":%u", wsp_addr_port(&a));
   } else if (addr->sa_family == AF_INET6) {
     if (len < sizeof(struct sockaddr_in6)) {
       *err = WSAEFAULT;
       return SOCKET_ERROR;
     }
     memcpy(&a, addr, sizeof(struct sockaddr_in6));
-    USHORT port = mn_addr_port(&a);
+    USHORT port = wsp_addr_port(&a);
     n = 0;
     if (port != 0)
       text[n++] = '[';
@@ -420,7 +319,7 @@ static BOOL parse_v6(const char *p, BYTE *out) {
 }
 
 /* "addr[%scope]" into a's address and scope. */
-static BOOL parse_v6_scoped(const char *p, size_t len, mn_addr *a) {
+static BOOL parse_v6_scoped(const char *p, size_t len, wsp_addr *a) {
   char buf[64];
   if (len >= sizeof buf)
     return FALSE;
@@ -438,7 +337,7 @@ static BOOL parse_v6_scoped(const char *p, size_t len, mn_addr *a) {
   return parse_v6(buf, (BYTE *)&a->in6.sin6_addr);
 }
 
-static BOOL parse_address(const char *p, int af, mn_addr *a) {
+static BOOL parse_address(const char *p, int af, wsp_addr *a) {
   memset(a, 0, sizeof *a);
   a->sa.sa_family = (USHORT)af;
   unsigned long port = 0;
@@ -462,7 +361,7 @@ static BOOL parse_address(const char *p, int af, mn_addr *a) {
   } else if (!parse_v6_scoped(p, strlen(p), a)) {
     return FALSE;
   }
-  mn_addr_set_port(a, (USHORT)port);
+  wsp_addr_set_port(a, (USHORT)port);
   return TRUE;
 }
 
@@ -487,12 +386,12 @@ INT WSPAPI mn_WSPStringToAddress(LPWSTR str, INT af, LPWSAPROTOCOL_INFOW info,
     text[i] = (char)str[i];
   }
   text[i] = 0;
-  mn_addr a;
+  wsp_addr a;
   if (!parse_address(text, af, &a)) {
     *err = WSAEINVAL;
     return SOCKET_ERROR;
   }
-  int need = mn_addr_len(af);
+  int need = wsp_addr_len(af);
   if (addr == NULL || *len < need) {
     *len = need;
     *err = WSAEFAULT;

@@ -44,7 +44,7 @@ static int take(mn_socket *s, const WSABUF *bufs, DWORD n, DWORD total,
   mn_dgram *d = s->dq_head;
   *bytes = wsp_bufs_put(bufs, n, 0, d->data, d->len < total ? d->len : total);
   if (from != NULL)
-    mn_addr_copy_out(&d->from, from, fromlen);
+    wsp_addr_copy_out(&d->from, from, fromlen);
   BOOL truncated = d->len > total;
   *out_flags = truncated ? MSG_PARTIAL : 0;
   if (!peek) {
@@ -71,11 +71,11 @@ void mn_dgram_flow(mn_socket *s) {
 }
 
 /* Queues a datagram from src on r, or drops it. */
-static void deliver(mn_socket *r, const mn_addr *src, const WSABUF *bufs,
+static void deliver(mn_socket *r, const wsp_addr *src, const WSABUF *bufs,
                     DWORD n, DWORD total) {
   if (r->shut_recv)
     return;
-  if (r->state == MN_CONNECTED && !mn_addr_equal(&r->remote, src))
+  if (r->state == MN_CONNECTED && !wsp_addr_equal(&r->remote, src))
     return;
   if (r->dq_count >= MN_DGRAM_QUEUE_MAX ||
       (r->dq_count > 0 && r->dq_bytes + total > (DWORD)r->rcvbuf))
@@ -97,8 +97,8 @@ static void deliver(mn_socket *r, const mn_addr *src, const WSABUF *bufs,
 }
 
 int mn_dgram_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
-                  DWORD flags, const mn_addr *to, const wsp_notify *ovn) {
-  mn_addr dest;
+                  DWORD flags, const wsp_addr *to, const wsp_notify *ovn) {
+  wsp_addr dest;
   int e;
   if (flags & MSG_OOB)
     return WSAEOPNOTSUPP;
@@ -109,7 +109,7 @@ int mn_dgram_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
       return WSAENOTCONN;
     dest = s->remote;
   } else {
-    if (s->state == MN_CONNECTED && !mn_addr_equal(to, &s->remote))
+    if (s->state == MN_CONNECTED && !wsp_addr_equal(to, &s->remote))
       return WSAEISCONN;
     dest = *to;
   }
@@ -123,7 +123,7 @@ int mn_dgram_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
   if ((e = mn_autobind(s)) != 0)
     return e;
   mn_events_reenable(s, FD_WRITE);
-  mn_addr src;
+  wsp_addr src;
   mn_source_addr(s, &src);
   mn_socket *r = mn_find_dgram(&dest);
   if (r != NULL)
@@ -195,7 +195,7 @@ int mn_dgram_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
   }
 }
 
-int mn_dgram_connect(mn_socket *s, const mn_addr *to) {
+int mn_dgram_connect(mn_socket *s, const wsp_addr *to) {
   if (to == NULL) {
     s->state = MN_FRESH;
     memset(&s->remote, 0, sizeof s->remote);

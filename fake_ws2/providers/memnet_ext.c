@@ -99,8 +99,8 @@ static int acceptex_run(mn_socket *l, wsp_op *op, DWORD *bytes) {
   else
     rc = mn_stream_adopt(a, mn_stream_dequeue(l));
   if (rc == 0) {
-    memcpy(op->bufs[1].buf, &a->local, mn_addr_len(a->af));
-    memcpy(op->bufs[2].buf, &a->remote, mn_addr_len(a->af));
+    memcpy(op->bufs[1].buf, &a->local, wsp_addr_len(a->af));
+    memcpy(op->bufs[2].buf, &a->remote, wsp_addr_len(a->af));
     if (op->bufs[0].len == 0) {
       wsp_notify_complete(&mn.up, &op->note, 0, 0, 0);
     } else {
@@ -140,7 +140,7 @@ static BOOL WINAPI mn_AcceptEx(SOCKET ls, SOCKET as, PVOID out, DWORD rlen,
   if (l == NULL)
     return fail(e);
   mn_socket *a = mn_find(as);
-  DWORD need = (DWORD)mn_addr_len(l->af) + 16;
+  DWORD need = (DWORD)wsp_addr_len(l->af) + 16;
   if (a == NULL)
     e = WSAENOTSOCK;
   else if (ov == NULL || l->type != SOCK_STREAM || l->state != MN_LISTENING ||
@@ -202,11 +202,11 @@ static VOID WINAPI mn_GetAcceptExSockaddrs(PVOID out, DWORD rlen, DWORD llen,
   if (local != NULL)
     *local = l;
   if (local_len != NULL)
-    *local_len = mn_addr_len(l->sa_family);
+    *local_len = wsp_addr_len(l->sa_family);
   if (remote != NULL)
     *remote = r;
   if (remote_len != NULL)
-    *remote_len = mn_addr_len(r->sa_family);
+    *remote_len = wsp_addr_len(r->sa_family);
 }
 
 /* ---- ConnectEx ---- */
@@ -235,13 +235,13 @@ static BOOL WINAPI mn_ConnectEx(SOCKET h, const struct sockaddr *name,
   mn_socket *s = mn_enter(h, &e);
   if (s == NULL)
     return fail(e);
-  mn_addr to;
+  wsp_addr to;
   if (ov == NULL || s->type != SOCK_STREAM || !s->bound)
     e = WSAEINVAL;
   else if (len > 0 && buf == NULL)
     e = WSAEFAULT;
   else
-    e = mn_addr_parse(s, name, namelen, &to);
+    e = wsp_addr_parse(s->af, name, namelen, &to);
   if (e == 0)
     e = mn_stream_connect(s, &to, TRUE);
   WSABUF wb;

@@ -2,7 +2,7 @@
  *
  * memnet is one provider-wide critical section (mn.lock) over plain data:
  * every entry point takes it, finds its socket through the IFS handle's
- * context (an index into mn.slots, checked against the handle so that a
+ * context (a slot of mn.table, checked against the handle so that a
  * foreign handle is WSAENOTSOCK), and keeps it until it returns, except
  * while blocked in mn_wait (the socket is pinned by a reference then).
  * Completions (wpu_ifs_complete_overlapped, WPUQueueApc), event signals and
@@ -54,17 +54,11 @@
 /* First ephemeral port (IANA range, as Windows since Vista). */
 #define MN_EPHEMERAL_FIRST 49152
 
-typedef union mn_addr {
-  struct sockaddr sa;
-  struct sockaddr_in in4;
-  struct sockaddr_in6 in6;
-} mn_addr;
-
 typedef struct mn_socket mn_socket;
 
 typedef struct mn_dgram {
   struct mn_dgram *next;
-  mn_addr from;
+  wsp_addr from;
   DWORD len;
   char data[];
 } mn_dgram;
@@ -78,7 +72,7 @@ typedef enum mn_state {
 
 struct mn_socket {
   SOCKET handle; /* INVALID_SOCKET: a connection not accepted yet */
-  DWORD slot;    /* index in mn.slots, 0 when none */
+  DWORD slot;    /* its slot in mn.table, 0 when none */
   int refs;      /* the table's, and one per call using the socket */
   int af, type, protocol;
   WSAPROTOCOL_INFOW info;
@@ -89,7 +83,7 @@ struct mn_socket {
 
   BOOL bound;
   BOOL accepted; /* shares its listener's port: not a binding */
-  mn_addr local, remote;
+  wsp_addr local, remote;
   mn_state state;
 
   /* Stream connection. */
@@ -137,10 +131,7 @@ typedef struct mn_provider {
   CRITICAL_SECTION lock;
   LONG startups;
   WSPUPCALLTABLE up;
-  mn_socket **slots; /* slot 0 is never used */
-  DWORD nslots;
-  DWORD *free_slots;
-  DWORD nfree;
+  wsp_table table; /* sockets by their handles' IFS context */
   mn_socket *all;
   USHORT next_port;
 } mn_provider;
@@ -168,34 +159,20 @@ void mn_socket_close(mn_socket *s);
 
 /* ---- memnet_addr.c ---- */
 
-int mn_addr_len(int af);
-/* Checks name/namelen for socket s's family: 0, WSAEFAULT or
- * WSAEAFNOSUPPORT. */
-int mn_addr_parse(const mn_socket *s, const struct sockaddr *name, int namelen,
-                  mn_addr *out);
-BOOL mn_addr_is_any(const mn_addr *a);
-BOOL mn_addr_is_loopback(const mn_addr *a);
-USHORT mn_addr_port(const mn_addr *a); /* host order */
-void mn_addr_set_port(mn_addr *a, USHORT port);
-BOOL mn_addr_same_ip(const mn_addr *a, const mn_addr *b);
-BOOL mn_addr_equal(const mn_addr *a, const mn_addr *b);
-void mn_addr_loopback(int af, USHORT port, mn_addr *out);
-/* Copies a to name/namelen: 0 or WSAEFAULT. */
-int mn_addr_copy_out(const mn_addr *a, struct sockaddr *name, LPINT namelen);
 /* Binds s to a (port 0: an ephemeral one): 0, WSAEADDRINUSE,
  * WSAEADDRNOTAVAIL, WSAENOBUFS. */
-int mn_bind(mn_socket *s, const mn_addr *a);
+int mn_bind(mn_socket *s, const wsp_addr *a);
 /* Binds an unbound s to the wildcard address and an ephemeral port. */
 int mn_autobind(mn_socket *s);
 /* The address s sends from: its own, with loopback for the wildcard. */
-void mn_source_addr(const mn_socket *s, mn_addr *out);
+void mn_source_addr(const mn_socket *s, wsp_addr *out);
 /* Checks a destination (connect, sendto): 0, WSAEADDRNOTAVAIL or
  * WSAENETUNREACH. */
-int mn_check_destination(const mn_addr *a);
+int mn_check_destination(const wsp_addr *a);
 /* The listening stream socket for a, or NULL. */
-mn_socket *mn_find_listener(const mn_addr *a);
+mn_socket *mn_find_listener(const wsp_addr *a);
 /* The datagram socket bound to a, or NULL. */
-mn_socket *mn_find_dgram(const mn_addr *a);
+mn_socket *mn_find_dgram(const wsp_addr *a);
 
 /* ---- memnet_io.c ---- */
 
@@ -235,7 +212,7 @@ int mn_stream_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
                    LPDWORD flags, const wsp_notify *ovn);
 /* Connects s to to. Blocking: waits for a conditional accept; overlapped
  * (ConnectEx): 0 when connected, WSA_IO_PENDING while waiting. */
-int mn_stream_connect(mn_socket *s, const mn_addr *to, BOOL overlapped);
+int mn_stream_connect(mn_socket *s, const wsp_addr *to, BOOL overlapped);
 /* The oldest queued connection of l, out of the queue, or NULL. */
 mn_socket *mn_stream_dequeue(mn_socket *l);
 /* Makes a (unconnected, with a handle) the server end of connection e,
@@ -249,11 +226,11 @@ void mn_embryo_drop(mn_socket *e);
 /* ---- memnet_dgram.c ---- */
 
 int mn_dgram_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
-                  DWORD flags, const mn_addr *to, const wsp_notify *ovn);
+                  DWORD flags, const wsp_addr *to, const wsp_notify *ovn);
 int mn_dgram_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
                   LPDWORD flags, struct sockaddr *from, LPINT fromlen,
                   const wsp_notify *ovn);
-int mn_dgram_connect(mn_socket *s, const mn_addr *to);
+int mn_dgram_connect(mn_socket *s, const wsp_addr *to);
 void mn_dgram_flow(mn_socket *s);
 void mn_dgram_free_queue(mn_socket *s);
 DWORD mn_dgram_queued_bytes(const mn_socket *s);

@@ -62,8 +62,8 @@ static int do_send(SOCKET h, LPWSABUF bufs, DWORD n, LPDWORD sent, DWORD flags,
   wsp_bufs_total(bufs, n, &e);
   wsp_notify note;
   const wsp_notify *ovn = NULL;
-  mn_addr dest;
-  const mn_addr *dst = NULL;
+  wsp_addr dest;
+  const wsp_addr *dst = NULL;
   DWORD got = 0;
   if (e == 0 && ov == NULL && sent == NULL)
     e = WSAEFAULT;
@@ -71,7 +71,7 @@ static int do_send(SOCKET h, LPWSABUF bufs, DWORD n, LPDWORD sent, DWORD flags,
       (e = wsp_notify_init(&note, h, ov, routine, thread)) == 0)
     ovn = &note;
   if (e == 0 && sendto && to != NULL && s->type == SOCK_DGRAM) {
-    e = mn_addr_parse(s, to, tolen, &dest);
+    e = wsp_addr_parse(s->af, to, tolen, &dest);
     dst = &dest;
   }
   if (e == 0) {
@@ -125,7 +125,7 @@ static int do_recv(SOCKET h, LPWSABUF bufs, DWORD n, LPDWORD got, LPDWORD flags,
       (e = wsp_notify_init(&note, h, ov, routine, thread)) == 0)
     ovn = &note;
   if (e == 0 && s->type == SOCK_DGRAM && from != NULL &&
-      (fromlen == NULL || *fromlen < mn_addr_len(s->af)))
+      (fromlen == NULL || *fromlen < wsp_addr_len(s->af)))
     e = WSAEFAULT;
   if (e == 0) {
     if (s->type == SOCK_STREAM)

@@ -398,7 +398,7 @@ int WSPAPI mn_WSPListen(SOCKET h, int backlog, LPINT err) {
 
 /* Queues a connection from c to listener l (established unless l is
  * conditional). */
-static int connect_to(mn_socket *c, mn_socket *l, const mn_addr *to) {
+static int connect_to(mn_socket *c, mn_socket *l, const wsp_addr *to) {
   mn_socket *e = mn_socket_new(c->af, SOCK_STREAM, c->protocol, &l->info);
   if (e == NULL)
     return WSAENOBUFS;
@@ -434,7 +434,7 @@ static int connect_to(mn_socket *c, mn_socket *l, const mn_addr *to) {
   return 0;
 }
 
-int mn_stream_connect(mn_socket *s, const mn_addr *to, BOOL overlapped) {
+int mn_stream_connect(mn_socket *s, const wsp_addr *to, BOOL overlapped) {
   if (s->state == MN_LISTENING || mn_acceptex_pending(s))
     return WSAEINVAL;
   if (s->state == MN_CONNECTED)
@@ -482,14 +482,14 @@ int WSPAPI mn_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
   if (s == NULL)
     return SOCKET_ERROR;
   int e = 0;
-  mn_addr to;
+  wsp_addr to;
   if (sqos != NULL || gqos != NULL || (caller != NULL && caller->len > 0))
     e = WSAEOPNOTSUPP;
   else if (s->type == SOCK_DGRAM && name != NULL &&
            namelen >= (int)sizeof(name->sa_family) &&
            name->sa_family == AF_UNSPEC)
     e = mn_dgram_connect(s, NULL); /* dissolves the association */
-  else if ((e = mn_addr_parse(s, name, namelen, &to)) == 0)
+  else if ((e = wsp_addr_parse(s->af, name, namelen, &to)) == 0)
     e = s->type == SOCK_STREAM ? mn_stream_connect(s, &to, FALSE)
                                : mn_dgram_connect(s, &to);
   if (e == 0 && callee != NULL)
@@ -505,11 +505,11 @@ int WSPAPI mn_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
 /* Runs the condition function for queued connection e without the lock
  * (it may call back into memnet); e is out of the queue meanwhile. */
 static int ask_condition(mn_socket *e, LPCONDITIONPROC cond, DWORD_PTR data) {
-  mn_addr caller = e->remote, callee = e->local;
+  wsp_addr caller = e->remote, callee = e->local;
   WSABUF caller_id, callee_id;
-  caller_id.len = (ULONG)mn_addr_len(e->af);
+  caller_id.len = (ULONG)wsp_addr_len(e->af);
   caller_id.buf = (char *)&caller;
-  callee_id.len = (ULONG)mn_addr_len(e->af);
+  callee_id.len = (ULONG)wsp_addr_len(e->af);
   callee_id.buf = (char *)&callee;
   GROUP g = 0;
   LeaveCriticalSection(&mn.lock);
@@ -539,7 +539,7 @@ static int accept_one(mn_socket *l, struct sockaddr *addr, LPINT addrlen,
     return WSAEOPNOTSUPP;
   if (l->state != MN_LISTENING)
     return WSAEINVAL;
-  if (addr != NULL && (addrlen == NULL || *addrlen < mn_addr_len(l->af)))
+  if (addr != NULL && (addrlen == NULL || *addrlen < wsp_addr_len(l->af)))
     return WSAEFAULT;
   mn_socket *c;
   while ((c = l->q_head) == NULL) {
@@ -585,9 +585,9 @@ static int accept_one(mn_socket *l, struct sockaddr *addr, LPINT addrlen,
   }
   c->ev.write_wanted = TRUE;
   if (addr != NULL)
-    mn_addr_copy_out(&c->remote, addr, addrlen);
+    wsp_addr_copy_out(&c->remote, addr, addrlen);
   else if (addrlen != NULL)
-    *addrlen = mn_addr_len(c->af);
+    *addrlen = wsp_addr_len(c->af);
   mn_events_poll(c);
   *out = c->handle;
   return 0;

@@ -394,35 +394,9 @@ static SOCKET WSPAPI un_WSPSocket(int af, int type, int protocol,
     *err = WSANOTINITIALISED;
     return INVALID_SOCKET;
   }
-  if (info == NULL) {
-    *err = WSAEINVAL;
-    return INVALID_SOCKET;
-  }
-  if (af == FROM_PROTOCOL_INFO || af == 0)
-    af = info->iAddressFamily;
-  if (type == FROM_PROTOCOL_INFO || type == 0)
-    type = info->iSocketType;
-  if (protocol == FROM_PROTOCOL_INFO)
-    protocol = info->iProtocol;
-  if (af != AF_INET && af != AF_INET6) {
-    *err = WSAEAFNOSUPPORT;
-    return INVALID_SOCKET;
-  }
-  if (type != SOCK_STREAM && type != SOCK_DGRAM) {
-    *err = WSAESOCKTNOSUPPORT;
-    return INVALID_SOCKET;
-  }
-  int proto = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
-  if (protocol == 0)
-    protocol = proto;
-  if (protocol != proto) {
-    *err = WSAEPROTONOSUPPORT;
-    return INVALID_SOCKET;
-  }
-  if (g != 0 ||
-      (flags & (WSA_FLAG_MULTIPOINT_C_ROOT | WSA_FLAG_MULTIPOINT_C_LEAF |
-                WSA_FLAG_MULTIPOINT_D_ROOT | WSA_FLAG_MULTIPOINT_D_LEAF))) {
-    *err = WSAEINVAL;
+  int e = wsp_socket_args(&af, &type, &protocol, info, g, flags);
+  if (e != 0) {
+    *err = e;
     return INVALID_SOCKET;
   }
   /* Nobody else knows s yet: the kernel socket is made without the lock
@@ -433,9 +407,9 @@ static SOCKET WSPAPI un_WSPSocket(int af, int type, int protocol,
     return INVALID_SOCKET;
   }
   int family = af == AF_INET6 ? 6 : 4;
-  int e = type == SOCK_STREAM
-              ? uvl_tcp_new(un.loop, family, &un_stream_callbacks, s, &s->io)
-              : uvl_udp_new(un.loop, family, &un_dgram_callbacks, s, &s->io);
+  e = type == SOCK_STREAM
+          ? uvl_tcp_new(un.loop, family, &un_stream_callbacks, s, &s->io)
+          : uvl_udp_new(un.loop, family, &un_dgram_callbacks, s, &s->io);
   if (e != 0) {
     un_socket_release(s);
     *err = e == UVL_EMFILE ? WSAEMFILE : WSAENOBUFS;
@@ -475,7 +449,7 @@ static int WSPAPI un_WSPGetSockName(SOCKET h, struct sockaddr *name,
   un_socket *s = un_enter(h, err);
   if (s == NULL)
     return SOCKET_ERROR;
-  int e = !s->bound ? WSAEINVAL : un_addr_copy_out(&s->local, name, namelen);
+  int e = !s->bound ? WSAEINVAL : wsp_addr_copy_out(&s->local, name, namelen);
   un_leave(s);
   if (e != 0) {
     *err = e;
@@ -491,7 +465,7 @@ static int WSPAPI un_WSPGetPeerName(SOCKET h, struct sockaddr *name,
     return SOCKET_ERROR;
   int e = s->state != UN_CONNECTED
               ? WSAENOTCONN
-              : un_addr_copy_out(&s->remote, name, namelen);
+              : wsp_addr_copy_out(&s->remote, name, namelen);
   un_leave(s);
   if (e != 0) {
     *err = e;
@@ -560,8 +534,8 @@ int fws2_uvnet_protocol_info(int af, int type, LPWSAPROTOCOL_INFOW info) {
   info->ProtocolChain.ChainLen = BASE_PROTOCOL;
   info->iVersion = 2;
   info->iAddressFamily = af;
-  info->iMaxSockAddr = un_addr_len(af);
-  info->iMinSockAddr = un_addr_len(af);
+  info->iMaxSockAddr = wsp_addr_len(af);
+  info->iMinSockAddr = wsp_addr_len(af);
   info->iSocketType = type;
   info->iProtocol = stream ? IPPROTO_TCP : IPPROTO_UDP;
   info->iNetworkByteOrder = BIGENDIAN;

@@ -1,5 +1,5 @@
-/* uvnet_addr.c: uvnet's addresses: checking and copying sockaddrs, the
- * loopback and wildcard rules, conversion to the loop's addresses, binding
+/* uvnet_addr.c: uvnet's addresses (the sockaddr helpers are wsp_addr.c's):
+ * the loopback and wildcard rules, conversion to the loop's addresses, binding
  * (WSPBind), and WSPAddressToString/WSPStringToAddress.
  *
  * Bindable: 127.0.0.0/8, ::1 and the wildcards, which bind the kernel
@@ -19,103 +19,16 @@
 
 #include "uvnet_internal.h"
 
-int un_addr_len(int af) {
-  return af == AF_INET6 ? (int)sizeof(struct sockaddr_in6)
-                        : (int)sizeof(struct sockaddr_in);
-}
-
-int un_addr_parse(const un_socket *s, const struct sockaddr *name, int namelen,
-                  un_addr *out) {
-  if (name == NULL || namelen < (int)sizeof(name->sa_family))
-    return WSAEFAULT;
-  if (name->sa_family != s->af)
-    return WSAEAFNOSUPPORT;
-  if (namelen < un_addr_len(s->af))
-    return WSAEFAULT;
-  memset(out, 0, sizeof *out);
-  memcpy(out, name, un_addr_len(s->af));
-  if (s->af == AF_INET6) {
-    out->in6.sin6_flowinfo = 0;
-    out->in6.sin6_scope_id = 0; /* scope ids are ignored */
-  }
-  return 0;
-}
-
-static const BYTE *ip_bytes(const un_addr *a, int *len) {
-  if (a->sa.sa_family == AF_INET6) {
-    *len = 16;
-    return (const BYTE *)&a->in6.sin6_addr;
-  }
-  *len = 4;
-  return (const BYTE *)&a->in4.sin_addr;
-}
-
-BOOL un_addr_is_any(const un_addr *a) {
+void un_addr_to_uvl(const wsp_addr *a, uvl_addr *out) {
   int n;
-  const BYTE *b = ip_bytes(a, &n);
-  for (int i = 0; i < n; i++)
-    if (b[i] != 0)
-      return FALSE;
-  return TRUE;
-}
-
-BOOL un_addr_is_loopback(const un_addr *a) {
-  int n;
-  const BYTE *b = ip_bytes(a, &n);
-  if (n == 4)
-    return b[0] == 127;
-  for (int i = 0; i < 15; i++)
-    if (b[i] != 0)
-      return FALSE;
-  return b[15] == 1;
-}
-
-static BYTE *port_bytes(un_addr *a) {
-  return a->sa.sa_family == AF_INET6 ? (BYTE *)&a->in6.sin6_port
-                                     : (BYTE *)&a->in4.sin_port;
-}
-
-USHORT un_addr_port(const un_addr *a) {
-  const BYTE *p = port_bytes((un_addr *)a);
-  return (USHORT)((p[0] << 8) | p[1]);
-}
-
-static void set_port(un_addr *a, USHORT port) {
-  BYTE *p = port_bytes(a);
-  p[0] = (BYTE)(port >> 8);
-  p[1] = (BYTE)port;
-}
-
-static BOOL same_ip(const un_addr *a, const un_addr *b) {
-  int na, nb;
-  const BYTE *x = ip_bytes(a, &na), *y = ip_bytes(b, &nb);
-  return a->sa.sa_family == b->sa.sa_family && na == nb &&
-         memcmp(x, y, na) == 0;
-}
-
-BOOL un_addr_equal(const un_addr *a, const un_addr *b) {
-  return same_ip(a, b) && un_addr_port(a) == un_addr_port(b);
-}
-
-int un_addr_copy_out(const un_addr *a, struct sockaddr *name, LPINT namelen) {
-  int len = un_addr_len(a->sa.sa_family);
-  if (name == NULL || namelen == NULL || *namelen < len)
-    return WSAEFAULT;
-  memcpy(name, a, len);
-  *namelen = len;
-  return 0;
-}
-
-void un_addr_to_uvl(const un_addr *a, uvl_addr *out) {
-  int n;
-  const BYTE *b = ip_bytes(a, &n);
+  const BYTE *b = wsp_addr_ip(a, &n);
   memset(out, 0, sizeof *out);
   out->family = n == 16 ? 6 : 4;
   memcpy(out->addr, b, n);
-  out->port = un_addr_port(a);
+  out->port = wsp_addr_port(a);
 }
 
-void un_addr_from_uvl(const uvl_addr *a, un_addr *out) {
+void un_addr_from_uvl(const uvl_addr *a, wsp_addr *out) {
   memset(out, 0, sizeof *out);
   if (a->family == 6) {
     out->sa.sa_family = AF_INET6;
@@ -124,12 +37,12 @@ void un_addr_from_uvl(const uvl_addr *a, un_addr *out) {
     out->sa.sa_family = AF_INET;
     memcpy(&out->in4.sin_addr, a->addr, 4);
   }
-  set_port(out, a->port);
+  wsp_addr_set_port(out, a->port);
 }
 
-void un_addr_kernel(const un_addr *a, uvl_addr *out) {
+void un_addr_kernel(const wsp_addr *a, uvl_addr *out) {
   un_addr_to_uvl(a, out);
-  if (!un_addr_is_any(a))
+  if (!wsp_addr_is_any(a))
     return;
   if (out->family == 6) {
     out->addr[15] = 1;
@@ -139,10 +52,10 @@ void un_addr_kernel(const un_addr *a, uvl_addr *out) {
   }
 }
 
-int un_check_destination(const un_addr *a) {
-  if (un_addr_is_any(a) || un_addr_port(a) == 0)
+int un_check_destination(const wsp_addr *a) {
+  if (wsp_addr_is_any(a) || wsp_addr_port(a) == 0)
     return WSAEADDRNOTAVAIL;
-  if (!un_addr_is_loopback(a))
+  if (!wsp_addr_is_loopback(a))
     return WSAENETUNREACH;
   return 0;
 }
@@ -151,24 +64,25 @@ int un_check_destination(const un_addr *a) {
 
 /* Whether another uvnet socket holds port at an address that conflicts
  * with a. */
-static BOOL port_taken(const un_socket *self, USHORT port, const un_addr *a,
+static BOOL port_taken(const un_socket *self, USHORT port, const wsp_addr *a,
                        BOOL reuse) {
   if (reuse)
     return FALSE;
   for (const un_socket *o = un.all; o != NULL; o = o->all_next) {
     if (o == self || !o->bound || o->accepted || o->type != self->type ||
-        o->af != self->af || un_addr_port(&o->local) != port)
+        o->af != self->af || wsp_addr_port(&o->local) != port)
       continue;
-    if (un_addr_is_any(&o->local) || un_addr_is_any(a) || same_ip(&o->local, a))
+    if (wsp_addr_is_any(&o->local) || wsp_addr_is_any(a) ||
+        wsp_addr_same_ip(&o->local, a))
       return TRUE;
   }
   return FALSE;
 }
 
-int un_bind(un_socket *s, const un_addr *a) {
-  if (!un_addr_is_any(a) && !un_addr_is_loopback(a))
+int un_bind(un_socket *s, const wsp_addr *a) {
+  if (!wsp_addr_is_any(a) && !wsp_addr_is_loopback(a))
     return WSAEADDRNOTAVAIL;
-  USHORT port = un_addr_port(a);
+  USHORT port = wsp_addr_port(a);
   if (port != 0 && port_taken(s, port, a, s->reuseaddr))
     return WSAEADDRINUSE;
   uvl_addr k, bound;
@@ -182,7 +96,7 @@ int un_bind(un_socket *s, const un_addr *a) {
   if (e != 0)
     return un_wsa_error(e);
   s->local = *a;
-  set_port(&s->local, bound.port);
+  wsp_addr_set_port(&s->local, bound.port);
   s->bound = TRUE;
   if (s->type == SOCK_DGRAM && s->io != NULL)
     uvl_read_start(s->io); /* datagrams arrive from now on */
@@ -192,7 +106,7 @@ int un_bind(un_socket *s, const un_addr *a) {
 int un_autobind(un_socket *s) {
   if (s->bound)
     return 0;
-  un_addr any;
+  wsp_addr any;
   memset(&any, 0, sizeof any);
   any.sa.sa_family = (USHORT)s->af;
   return un_bind(s, &any);
@@ -203,10 +117,10 @@ int WSPAPI un_WSPBind(SOCKET h, const struct sockaddr *name, int namelen,
   un_socket *s = un_enter(h, err);
   if (s == NULL)
     return SOCKET_ERROR;
-  un_addr a;
+  wsp_addr a;
   int e = s->bound || s->state != UN_FRESH
               ? WSAEINVAL
-              : un_addr_parse(s, name, namelen, &a);
+              : wsp_addr_parse(s->af, name, namelen, &a);
   if (e == 0)
     e = un_bind(s, &a);
   un_leave(s);
@@ -233,20 +147,20 @@ INT WSPAPI un_WSPAddressToString(LPSOCKADDR addr, DWORD len,
     *err = WSAEINVAL;
     return SOCKET_ERROR;
   }
-  if (len < (DWORD)un_addr_len(addr->sa_family)) {
+  if (len < (DWORD)wsp_addr_len(addr->sa_family)) {
     *err = WSAEFAULT;
     return SOCKET_ERROR;
   }
-  un_addr a;
+  wsp_addr a;
   memset(&a, 0, sizeof a);
-  memcpy(&a, addr, un_addr_len(addr->sa_family));
+  memcpy(&a, addr, wsp_addr_len(addr->sa_family));
   uvl_addr u;
   un_addr_to_uvl(&a, &u);
   if (uvl_addr_format(&u, ip, sizeof ip) != 0) {
     *err = WSAEINVAL;
     return SOCKET_ERROR;
   }
-  USHORT port = un_addr_port(&a);
+  USHORT port = wsp_addr_port(&a);
   if (addr->sa_family == AF_INET) {
     n = port != 0 ? snprintf(text, sizeof text, "%s:%u", ip, port)
                   : snprintf(text, sizeof text, "%s", ip);
@@ -286,7 +200,7 @@ static const char *parse_dec(const char *p, unsigned long max,
 
 /* An IP of len characters (no port, no brackets; IPv6 may end in
  * %scope) into a. */
-static BOOL parse_ip(const char *p, size_t len, int af, un_addr *a) {
+static BOOL parse_ip(const char *p, size_t len, int af, wsp_addr *a) {
   char buf[64];
   if (len >= sizeof buf)
     return FALSE;
@@ -311,7 +225,7 @@ static BOOL parse_ip(const char *p, size_t len, int af, un_addr *a) {
   return TRUE;
 }
 
-static BOOL parse_address(const char *p, int af, un_addr *a) {
+static BOOL parse_address(const char *p, int af, wsp_addr *a) {
   memset(a, 0, sizeof *a);
   a->sa.sa_family = (USHORT)af;
   unsigned long port = 0;
@@ -334,7 +248,7 @@ static BOOL parse_address(const char *p, int af, un_addr *a) {
     return FALSE;
   if (*end != 0)
     return FALSE;
-  set_port(a, (USHORT)port);
+  wsp_addr_set_port(a, (USHORT)port);
   return TRUE;
 }
 
@@ -359,12 +273,12 @@ INT WSPAPI un_WSPStringToAddress(LPWSTR str, INT af, LPWSAPROTOCOL_INFOW info,
     text[i] = (char)str[i];
   }
   text[i] = 0;
-  un_addr a;
+  wsp_addr a;
   if (!parse_address(text, af, &a)) {
     *err = WSAEINVAL;
     return SOCKET_ERROR;
   }
-  int need = un_addr_len(af);
+  int need = wsp_addr_len(af);
   if (addr == NULL || *len < need) {
     *len = need;
     *err = WSAEFAULT;

@@ -167,7 +167,7 @@ int WSPAPI un_WSPListen(SOCKET h, int backlog, LPINT err) {
   return 0;
 }
 
-static int stream_connect(un_socket *s, const un_addr *to) {
+static int stream_connect(un_socket *s, const wsp_addr *to) {
   if (s->state == UN_LISTENING)
     return WSAEINVAL;
   if (s->state == UN_CONNECTED)
@@ -204,14 +204,14 @@ int WSPAPI un_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
   if (s == NULL)
     return SOCKET_ERROR;
   int e = 0;
-  un_addr to;
+  wsp_addr to;
   if (sqos != NULL || gqos != NULL || (caller != NULL && caller->len > 0))
     e = WSAEOPNOTSUPP;
   else if (s->type == SOCK_DGRAM && name != NULL &&
            namelen >= (int)sizeof(name->sa_family) &&
            name->sa_family == AF_UNSPEC)
     e = un_dgram_connect(s, NULL); /* dissolves the association */
-  else if ((e = un_addr_parse(s, name, namelen, &to)) == 0)
+  else if ((e = wsp_addr_parse(s->af, name, namelen, &to)) == 0)
     e = s->type == SOCK_STREAM ? stream_connect(s, &to)
                                : un_dgram_connect(s, &to);
   if (e == 0 && callee != NULL)
@@ -227,11 +227,11 @@ int WSPAPI un_WSPConnect(SOCKET h, const struct sockaddr *name, int namelen,
 /* Runs the condition function for connection e without the lock (it may
  * call back into uvnet); e is out of the queue meanwhile. */
 static int ask_condition(un_socket *e, LPCONDITIONPROC cond, DWORD_PTR data) {
-  un_addr caller = e->remote, callee = e->local;
+  wsp_addr caller = e->remote, callee = e->local;
   WSABUF caller_id, callee_id;
-  caller_id.len = (ULONG)un_addr_len(e->af);
+  caller_id.len = (ULONG)wsp_addr_len(e->af);
   caller_id.buf = (char *)&caller;
-  callee_id.len = (ULONG)un_addr_len(e->af);
+  callee_id.len = (ULONG)wsp_addr_len(e->af);
   callee_id.buf = (char *)&callee;
   GROUP g = 0;
   LeaveCriticalSection(&un.lock);
@@ -261,7 +261,7 @@ static int accept_one(un_socket *l, struct sockaddr *addr, LPINT addrlen,
     return WSAEOPNOTSUPP;
   if (l->state != UN_LISTENING)
     return WSAEINVAL;
-  if (addr != NULL && (addrlen == NULL || *addrlen < un_addr_len(l->af)))
+  if (addr != NULL && (addrlen == NULL || *addrlen < wsp_addr_len(l->af)))
     return WSAEFAULT;
   un_socket *c;
   while ((c = l->q_head) == NULL) {
@@ -299,9 +299,9 @@ static int accept_one(un_socket *l, struct sockaddr *addr, LPINT addrlen,
   }
   /* The reference becomes the handle's. */
   if (addr != NULL)
-    un_addr_copy_out(&c->remote, addr, addrlen);
+    wsp_addr_copy_out(&c->remote, addr, addrlen);
   else if (addrlen != NULL)
-    *addrlen = un_addr_len(c->af);
+    *addrlen = wsp_addr_len(c->af);
   un_events_poll(c);
   *out = c->handle;
   return 0;

@@ -44,7 +44,7 @@ static int take(un_socket *s, const WSABUF *bufs, DWORD n, DWORD total,
   un_dgram *d = s->dq_head;
   *bytes = wsp_bufs_put(bufs, n, 0, d->data, d->len < total ? d->len : total);
   if (from != NULL)
-    un_addr_copy_out(&d->from, from, fromlen);
+    wsp_addr_copy_out(&d->from, from, fromlen);
   BOOL truncated = d->len > total;
   *out_flags = truncated ? MSG_PARTIAL : 0;
   if (!peek) {
@@ -123,8 +123,8 @@ const uvl_callbacks un_dgram_callbacks = {
 /* ---- Sending and receiving ---- */
 
 int un_dgram_send(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
-                  DWORD flags, const un_addr *to, const wsp_notify *ovn) {
-  un_addr dest;
+                  DWORD flags, const wsp_addr *to, const wsp_notify *ovn) {
+  wsp_addr dest;
   BOOL to_peer; /* the kernel's default peer */
   int e;
   if (flags & MSG_OOB)
@@ -137,7 +137,7 @@ int un_dgram_send(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
     dest = s->remote;
     to_peer = TRUE;
   } else {
-    if (s->state == UN_CONNECTED && !un_addr_equal(to, &s->remote))
+    if (s->state == UN_CONNECTED && !wsp_addr_equal(to, &s->remote))
       return WSAEISCONN;
     dest = *to;
     to_peer = s->state == UN_CONNECTED;
@@ -236,7 +236,7 @@ int un_dgram_recv(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
   }
 }
 
-int un_dgram_connect(un_socket *s, const un_addr *to) {
+int un_dgram_connect(un_socket *s, const wsp_addr *to) {
   int e;
   uvl_addr k;
   if (to != NULL) {

@@ -72,12 +72,6 @@
 /* Largest backlog a listen keeps (SOMAXCONN's meaning). */
 #define UN_BACKLOG_MAX 200
 
-typedef union un_addr {
-  struct sockaddr sa;
-  struct sockaddr_in in4;
-  struct sockaddr_in6 in6;
-} un_addr;
-
 typedef struct un_socket un_socket;
 
 /* Bytes received and not read yet: a block from the loop. */
@@ -89,7 +83,7 @@ typedef struct un_chunk {
 
 typedef struct un_dgram {
   struct un_dgram *next;
-  un_addr from;
+  wsp_addr from;
   char *data; /* a block of the loop's (uvl_buf_free) */
   DWORD len;
 } un_dgram;
@@ -131,8 +125,8 @@ struct un_socket {
   BOOL loop_ref; /* the loop holds a reference (until closed) */
 
   BOOL bound;
-  BOOL accepted;         /* shares its listener's port: not a binding */
-  un_addr local, remote; /* as the application sees them */
+  BOOL accepted;          /* shares its listener's port: not a binding */
+  wsp_addr local, remote; /* as the application sees them */
   un_state state;
 
   /* Stream: bytes received, oldest first. */
@@ -243,29 +237,19 @@ DWORD un_send_room(const un_socket *s);
 
 /* ---- uvnet_addr.c ---- */
 
-int un_addr_len(int af);
-/* Checks name/namelen for s's family: 0, WSAEFAULT or WSAEAFNOSUPPORT. */
-int un_addr_parse(const un_socket *s, const struct sockaddr *name, int namelen,
-                  un_addr *out);
-BOOL un_addr_is_any(const un_addr *a);
-BOOL un_addr_is_loopback(const un_addr *a);
-USHORT un_addr_port(const un_addr *a); /* host order */
-BOOL un_addr_equal(const un_addr *a, const un_addr *b);
-/* Copies a to name/namelen: 0 or WSAEFAULT. */
-int un_addr_copy_out(const un_addr *a, struct sockaddr *name, LPINT namelen);
 /* Conversions to and from the loop's addresses. */
-void un_addr_to_uvl(const un_addr *a, uvl_addr *out);
-void un_addr_from_uvl(const uvl_addr *a, un_addr *out);
+void un_addr_to_uvl(const wsp_addr *a, uvl_addr *out);
+void un_addr_from_uvl(const uvl_addr *a, wsp_addr *out);
 /* The kernel address for a: the wildcard becomes loopback. */
-void un_addr_kernel(const un_addr *a, uvl_addr *out);
+void un_addr_kernel(const wsp_addr *a, uvl_addr *out);
 /* Binds s to a (port 0: an ephemeral one), lock held (released during the
  * loop request): 0, WSAEADDRINUSE, WSAEADDRNOTAVAIL, WSAEINVAL, ... */
-int un_bind(un_socket *s, const un_addr *a);
+int un_bind(un_socket *s, const wsp_addr *a);
 /* Binds an unbound s to the wildcard address and an ephemeral port. */
 int un_autobind(un_socket *s);
 /* Checks a destination (connect, sendto): 0, WSAEADDRNOTAVAIL or
  * WSAENETUNREACH. */
-int un_check_destination(const un_addr *a);
+int un_check_destination(const wsp_addr *a);
 
 /* ---- uvnet_io.c ---- */
 
@@ -313,11 +297,11 @@ void *un_conn_accepted(void *ctx, uvl_sock *conn, const uvl_addr *local,
 
 extern const uvl_callbacks un_dgram_callbacks;
 int un_dgram_send(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
-                  DWORD flags, const un_addr *to, const wsp_notify *ovn);
+                  DWORD flags, const wsp_addr *to, const wsp_notify *ovn);
 int un_dgram_recv(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
                   LPDWORD flags, struct sockaddr *from, LPINT fromlen,
                   const wsp_notify *ovn);
-int un_dgram_connect(un_socket *s, const un_addr *to);
+int un_dgram_connect(un_socket *s, const wsp_addr *to);
 void un_dgram_free_queue(un_socket *s);
 
 /* ---- the WSP entry points, across the files ---- */

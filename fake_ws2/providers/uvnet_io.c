@@ -43,13 +43,13 @@ static int do_send(SOCKET h, LPWSABUF bufs, DWORD n, LPDWORD sent, DWORD flags,
   wsp_bufs_total(bufs, n, &e);
   wsp_notify note;
   const wsp_notify *ovn = NULL;
-  un_addr dest;
-  const un_addr *dst = NULL;
+  wsp_addr dest;
+  const wsp_addr *dst = NULL;
   DWORD got = 0;
   if (e == 0 && ov == NULL && sent == NULL)
     e = WSAEFAULT;
   if (e == 0 && sendto && to != NULL && s->type == SOCK_DGRAM) {
-    e = un_addr_parse(s, to, tolen, &dest);
+    e = wsp_addr_parse(s->af, to, tolen, &dest);
     dst = &dest;
   }
   if (e == 0 && ov != NULL &&
@@ -103,7 +103,7 @@ static int do_recv(SOCKET h, LPWSABUF bufs, DWORD n, LPDWORD got, LPDWORD flags,
   if (e == 0 && (flags == NULL || (ov == NULL && got == NULL)))
     e = WSAEFAULT;
   if (e == 0 && s->type == SOCK_DGRAM && from != NULL &&
-      (fromlen == NULL || *fromlen < un_addr_len(s->af)))
+      (fromlen == NULL || *fromlen < wsp_addr_len(s->af)))
     e = WSAEFAULT;
   if (e == 0 && ov != NULL &&
       (e = wsp_notify_init(&note, h, ov, routine, thread)) == 0)

@@ -1,8 +1,8 @@
 /* wsp_common.c: the mechanism fake_ws2's base providers share: the socket
  * table, overlapped notification, operation queues and WSABUF copies,
  * waiters, network events and WSPAsyncSelect messages, WSPSelect and
- * WSPGetOverlappedResult. wsp_common.h documents each part; memnet and
- * uvnet are built on it.
+ * WSPGetOverlappedResult (addresses: wsp_addr.c). wsp_common.h documents each
+ * part; memnet and uvnet are built on it.
  *
  * Not supported: see wsp_common.h.
  */
@@ -74,6 +74,32 @@ SOCKET wsp_handle_create(const WSPUPCALLTABLE *up, DWORD catalog_id, DWORD slot,
     wpu_ifs_handle_close(h, &ignored);
   }
   return r;
+}
+
+int wsp_socket_args(int *af, int *type, int *protocol,
+                    const WSAPROTOCOL_INFOW *info, GROUP g, DWORD flags) {
+  if (info == NULL)
+    return WSAEINVAL;
+  if (*af == FROM_PROTOCOL_INFO || *af == 0)
+    *af = info->iAddressFamily;
+  if (*type == FROM_PROTOCOL_INFO || *type == 0)
+    *type = info->iSocketType;
+  if (*protocol == FROM_PROTOCOL_INFO)
+    *protocol = info->iProtocol;
+  if (*af != AF_INET && *af != AF_INET6)
+    return WSAEAFNOSUPPORT;
+  if (*type != SOCK_STREAM && *type != SOCK_DGRAM)
+    return WSAESOCKTNOSUPPORT;
+  int proto = *type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+  if (*protocol == 0)
+    *protocol = proto;
+  if (*protocol != proto)
+    return WSAEPROTONOSUPPORT;
+  if (g != 0 ||
+      (flags & (WSA_FLAG_MULTIPOINT_C_ROOT | WSA_FLAG_MULTIPOINT_C_LEAF |
+                WSA_FLAG_MULTIPOINT_D_ROOT | WSA_FLAG_MULTIPOINT_D_LEAF)))
+    return WSAEINVAL;
+  return 0;
 }
 
 /* ---- Overlapped notification ---- */

@@ -24,6 +24,7 @@
 
 #include <winsock2.h>
 #include <ws2spi.h>
+#include <ws2tcpip.h>
 
 #ifndef FD_ALL_EVENTS
 #define FD_ALL_EVENTS ((1 << FD_MAX_EVENTS) - 1)
@@ -59,6 +60,44 @@ void wsp_table_free(wsp_table *t);
  * error in *err. */
 SOCKET wsp_handle_create(const WSPUPCALLTABLE *up, DWORD catalog_id, DWORD slot,
                          int *err);
+
+/* WSPSocket's arguments: takes af, type and protocol from info where they
+ * say FROM_PROTOCOL_INFO (af and type also when 0; protocol 0 means the
+ * type's), and checks them: 0, or WSAEINVAL (no info, a socket group, a
+ * multipoint flag), WSAEAFNOSUPPORT (not AF_INET or AF_INET6),
+ * WSAESOCKTNOSUPPORT (not SOCK_STREAM or SOCK_DGRAM) or WSAEPROTONOSUPPORT
+ * (not TCP for a stream, UDP for a datagram socket). */
+int wsp_socket_args(int *af, int *type, int *protocol,
+                    const WSAPROTOCOL_INFOW *info, GROUP g, DWORD flags);
+
+/* ---- Addresses (wsp_addr.c) ---- */
+
+typedef union wsp_addr {
+  struct sockaddr sa;
+  struct sockaddr_in in4;
+  struct sockaddr_in6 in6;
+} wsp_addr;
+
+/* The sockaddr size of family af (AF_INET6, else AF_INET). */
+int wsp_addr_len(int af);
+/* Checks name/namelen for a socket of family af and copies it to out
+ * (IPv6 flow info and scope id cleared: scope ids are ignored): 0,
+ * WSAEFAULT or WSAEAFNOSUPPORT. */
+int wsp_addr_parse(int af, const struct sockaddr *name, int namelen,
+                   wsp_addr *out);
+/* a's IP address bytes (network order) and their number, 4 or 16. */
+const BYTE *wsp_addr_ip(const wsp_addr *a, int *len);
+BOOL wsp_addr_is_any(const wsp_addr *a);
+/* 127.0.0.0/8 or ::1. */
+BOOL wsp_addr_is_loopback(const wsp_addr *a);
+USHORT wsp_addr_port(const wsp_addr *a); /* host order */
+void wsp_addr_set_port(wsp_addr *a, USHORT port);
+BOOL wsp_addr_same_ip(const wsp_addr *a, const wsp_addr *b);
+BOOL wsp_addr_equal(const wsp_addr *a, const wsp_addr *b);
+/* 127.0.0.1 or ::1 with port. */
+void wsp_addr_loopback(int af, USHORT port, wsp_addr *out);
+/* Copies a to name/namelen: 0 or WSAEFAULT. */
+int wsp_addr_copy_out(const wsp_addr *a, struct sockaddr *name, LPINT namelen);
 
 /* ---- Overlapped requests ---- */
 
