@@ -104,8 +104,8 @@ mn_socket *mn_socket_new(int af, int type, int protocol,
   s->type = type;
   s->protocol = protocol;
   s->info = *info;
-  s->rcvbuf = MN_DEFAULT_BUF;
-  s->sndbuf = MN_DEFAULT_BUF;
+  s->opt.rcvbuf = MN_DEFAULT_BUF;
+  s->opt.sndbuf = MN_DEFAULT_BUF;
   s->state = MN_FRESH;
   return s;
 }
@@ -149,7 +149,7 @@ void mn_socket_close(mn_socket *s) {
   wsp_opq_abort(&mn.up, &s->sendq, WSA_OPERATION_ABORTED);
   mn_acceptex_abort(s, WSA_OPERATION_ABORTED);
   if (s->type == SOCK_STREAM)
-    mn_stream_close(s, s->linger.l_onoff && s->linger.l_linger == 0);
+    mn_stream_close(s, s->opt.linger.l_onoff && s->opt.linger.l_linger == 0);
   else
     mn_dgram_free_queue(s);
   int e;
@@ -262,85 +262,10 @@ static int WSPAPI mn_WSPCloseSocket(SOCKET h, LPINT err) {
 
 /* ---- Options ---- */
 
-static int get_int(char *optval, LPINT optlen, int value) {
-  if (optval == NULL || optlen == NULL || *optlen < (int)sizeof(int))
-    return WSAEFAULT;
-  memcpy(optval, &value, sizeof value);
-  *optlen = sizeof value;
-  return 0;
-}
-
 static int get_sockopt(mn_socket *s, int level, int name, char *optval,
                        LPINT optlen) {
-  BOOL stream = s->type == SOCK_STREAM;
-  if (level == IPPROTO_TCP) {
-    if (!stream)
-      return WSAENOPROTOOPT;
-    if (name == TCP_NODELAY)
-      return get_int(optval, optlen, s->nodelay);
-    return WSAENOPROTOOPT;
-  }
-  if (level != SOL_SOCKET)
-    return WSAEINVAL;
-  switch (name) {
-  case SO_TYPE:
-    return get_int(optval, optlen, s->type);
-  case SO_PROTOCOL_INFOW:
-    if (optval == NULL || optlen == NULL ||
-        *optlen < (int)sizeof(WSAPROTOCOL_INFOW))
-      return WSAEFAULT;
-    memcpy(optval, &s->info, sizeof s->info);
-    *optlen = sizeof s->info;
-    return 0;
-  case SO_RCVBUF:
-    return get_int(optval, optlen, s->rcvbuf);
-  case SO_SNDBUF:
-    return get_int(optval, optlen, s->sndbuf);
-  case SO_RCVTIMEO:
-    return get_int(optval, optlen, (int)s->rcvtimeo);
-  case SO_SNDTIMEO:
-    return get_int(optval, optlen, (int)s->sndtimeo);
-  case SO_REUSEADDR:
-    return get_int(optval, optlen, s->reuseaddr);
-  case SO_KEEPALIVE:
-    return get_int(optval, optlen, s->keepalive);
-  case SO_BROADCAST:
-    return get_int(optval, optlen, s->broadcast);
-  case SO_OOBINLINE:
-    return get_int(optval, optlen, s->oobinline);
-  case SO_DEBUG:
-    return get_int(optval, optlen, s->debug);
-  case SO_DONTROUTE:
-    return get_int(optval, optlen, s->dontroute);
-  case SO_ACCEPTCONN:
-    return get_int(optval, optlen, s->state == MN_LISTENING);
-  case SO_CONDITIONAL_ACCEPT:
-    return get_int(optval, optlen, s->conditional);
-  case SO_EXCLUSIVEADDRUSE:
-    return get_int(optval, optlen, FALSE);
-  case SO_ERROR: {
-    int e = get_int(optval, optlen, s->so_error);
-    if (e == 0)
-      s->so_error = 0;
-    return e;
-  }
-  case SO_MAX_MSG_SIZE:
-    return get_int(optval, optlen, stream ? -1 : (int)MN_DGRAM_MAX);
-  case SO_LINGER:
-    if (!stream)
-      return WSAENOPROTOOPT;
-    if (optval == NULL || optlen == NULL || *optlen < (int)sizeof(LINGER))
-      return WSAEFAULT;
-    memcpy(optval, &s->linger, sizeof s->linger);
-    *optlen = sizeof s->linger;
-    return 0;
-  case SO_DONTLINGER:
-    if (!stream)
-      return WSAENOPROTOOPT;
-    return get_int(optval, optlen, !s->linger.l_onoff);
-  default:
-    return WSAENOPROTOOPT;
-  }
+  return wsp_opts_get(&s->opt, &s->info, s->type, s->state == MN_LISTENING,
+                      level, name, optval, optlen);
 }
 
 static int WSPAPI mn_WSPGetSockOpt(SOCKET h, int level, int name, char *optval,
@@ -359,85 +284,12 @@ static int WSPAPI mn_WSPGetSockOpt(SOCKET h, int level, int name, char *optval,
 
 static int set_sockopt(mn_socket *s, int level, int name, const char *optval,
                        int optlen) {
-  BOOL stream = s->type == SOCK_STREAM;
-  int v = 0;
-  if (level != IPPROTO_TCP && level != SOL_SOCKET)
-    return WSAEINVAL;
-  if (name == SO_LINGER && level == SOL_SOCKET) {
-    if (!stream)
-      return WSAENOPROTOOPT;
-    if (optval == NULL || optlen < (int)sizeof(LINGER))
-      return WSAEFAULT;
-    memcpy(&s->linger, optval, sizeof s->linger);
-    return 0;
-  }
-  if (name == SO_UPDATE_ACCEPT_CONTEXT || name == SO_UPDATE_CONNECT_CONTEXT)
-    return 0; /* AcceptEx/ConnectEx sockets are complete already */
-  if (optval == NULL || optlen < (int)sizeof(int))
-    return WSAEFAULT;
-  memcpy(&v, optval, sizeof v);
-  if (level == IPPROTO_TCP) {
-    if (!stream || name != TCP_NODELAY)
-      return WSAENOPROTOOPT;
-    s->nodelay = v != 0;
-    return 0;
-  }
-  switch (name) {
-  case SO_RCVBUF:
-    if (v < 0)
-      return WSAEINVAL;
-    s->rcvbuf = v;
-    return 0;
-  case SO_SNDBUF:
-    if (v < 0)
-      return WSAEINVAL;
-    s->sndbuf = v;
-    return 0;
-  case SO_RCVTIMEO:
-    s->rcvtimeo = (DWORD)v;
-    return 0;
-  case SO_SNDTIMEO:
-    s->sndtimeo = (DWORD)v;
-    return 0;
-  case SO_REUSEADDR:
-    s->reuseaddr = v != 0;
-    return 0;
-  case SO_KEEPALIVE:
-    if (!stream)
-      return WSAENOPROTOOPT;
-    s->keepalive = v != 0;
-    return 0;
-  case SO_BROADCAST:
-    if (stream)
-      return WSAENOPROTOOPT;
-    s->broadcast = v != 0;
-    return 0;
-  case SO_OOBINLINE:
-    if (!stream)
-      return WSAENOPROTOOPT;
-    s->oobinline = v != 0;
-    return 0;
-  case SO_DEBUG:
-    s->debug = v != 0;
-    return 0;
-  case SO_DONTROUTE:
-    s->dontroute = v != 0;
-    return 0;
-  case SO_DONTLINGER:
-    if (!stream)
-      return WSAENOPROTOOPT;
-    s->linger.l_onoff = v == 0;
-    return 0;
-  case SO_CONDITIONAL_ACCEPT:
-    if (!stream)
-      return WSAENOPROTOOPT;
-    if (s->state == MN_LISTENING)
-      return WSAEINVAL;
-    s->conditional = v != 0;
-    return 0;
-  default:
-    return WSAENOPROTOOPT;
-  }
+  int v;
+  int e = wsp_opts_check(s->type, s->state == MN_LISTENING, level, name, optval,
+                         optlen, &v);
+  if (e == 0)
+    wsp_opts_store(&s->opt, level, name, optval, v);
+  return e;
 }
 
 static int WSPAPI mn_WSPSetSockOpt(SOCKET h, int level, int name,
@@ -633,7 +485,7 @@ int fws2_memnet_protocol_info(int af, int type, LPWSAPROTOCOL_INFOW info) {
   info->iProtocol = stream ? IPPROTO_TCP : IPPROTO_UDP;
   info->iNetworkByteOrder = BIGENDIAN;
   info->iSecurityScheme = SECURITY_PROTOCOL_NONE;
-  info->dwMessageSize = stream ? 0 : MN_DGRAM_MAX;
+  info->dwMessageSize = stream ? 0 : WSP_DGRAM_MAX;
   const WCHAR *name = af == AF_INET
                           ? (stream ? L"memnet TCP/IPv4" : L"memnet UDP/IPv4")
                           : (stream ? L"memnet TCP/IPv6" : L"memnet UDP/IPv6");

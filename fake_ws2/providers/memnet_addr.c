@@ -53,7 +53,7 @@ int mn_bind(mn_socket *s, const wsp_addr *a) {
     }
     if (port == 0)
       return WSAENOBUFS;
-  } else if (port_taken(s, port, a, s->reuseaddr)) {
+  } else if (port_taken(s, port, a, s->opt.reuseaddr)) {
     return WSAEADDRINUSE;
   }
   s->local = *a;

@@ -78,7 +78,7 @@ static void deliver(mn_socket *r, const wsp_addr *src, const WSABUF *bufs,
   if (r->state == MN_CONNECTED && !wsp_addr_equal(&r->remote, src))
     return;
   if (r->dq_count >= MN_DGRAM_QUEUE_MAX ||
-      (r->dq_count > 0 && r->dq_bytes + total > (DWORD)r->rcvbuf))
+      (r->dq_count > 0 && r->dq_bytes + total > (DWORD)r->opt.rcvbuf))
     return; /* full: dropped, as UDP does */
   mn_dgram *d = malloc(sizeof *d + total);
   if (d == NULL)
@@ -118,7 +118,7 @@ int mn_dgram_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
   DWORD total = 0;
   for (DWORD i = 0; i < n; i++)
     total += bufs[i].len;
-  if (total > MN_DGRAM_MAX)
+  if (total > WSP_DGRAM_MAX)
     return WSAEMSGSIZE;
   if ((e = mn_autobind(s)) != 0)
     return e;
@@ -190,7 +190,7 @@ int mn_dgram_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
       mn_events_poll(s);
       return WSAEWOULDBLOCK;
     }
-    if ((e = mn_wait(s, s->rcvtimeo)) != 0)
+    if ((e = mn_wait(s, s->opt.rcvtimeo)) != 0)
       return e;
   }
 }

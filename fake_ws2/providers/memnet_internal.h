@@ -45,8 +45,6 @@
 
 /* Bytes in flight per stream direction (the receiver's window). */
 #define MN_WINDOW 65536u
-/* Largest datagram (IPv4 UDP's limit, used for both families). */
-#define MN_DGRAM_MAX 65507u
 /* Default SO_RCVBUF/SO_SNDBUF; SO_RCVBUF bounds a datagram queue. */
 #define MN_DEFAULT_BUF 65536
 /* Most datagrams queued on one socket, whatever their size. */
@@ -103,7 +101,6 @@ struct mn_socket {
   int q_len;
   mn_socket *q_next;   /* a queued connection: the next one */
   mn_socket *listener; /* a queued connection: whose queue holds it */
-  BOOL conditional;    /* SO_CONDITIONAL_ACCEPT */
 
   /* Datagrams received, oldest first. */
   mn_dgram *dq_head, *dq_tail;
@@ -119,12 +116,7 @@ struct mn_socket {
   /* Network events (WSPEventSelect or WSPAsyncSelect, never both). */
   wsp_events ev;
 
-  /* Options. */
-  BOOL reuseaddr, keepalive, broadcast, oobinline, nodelay, debug, dontroute;
-  LINGER linger;
-  int rcvbuf, sndbuf;
-  DWORD rcvtimeo, sndtimeo; /* ms, 0: none */
-  int so_error;
+  wsp_opts opt; /* options */
 };
 
 typedef struct mn_provider {

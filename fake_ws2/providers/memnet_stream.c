@@ -192,7 +192,7 @@ int mn_stream_send(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
       s->ev.write_wanted = TRUE;
       return WSAEWOULDBLOCK;
     }
-    if ((e = mn_wait(s, s->sndtimeo)) != 0)
+    if ((e = mn_wait(s, s->opt.sndtimeo)) != 0)
       return e;
   }
 }
@@ -264,7 +264,7 @@ int mn_stream_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
       mn_events_poll(s);
       return WSAEWOULDBLOCK;
     }
-    if ((e = mn_wait(s, s->rcvtimeo)) != 0)
+    if ((e = mn_wait(s, s->opt.rcvtimeo)) != 0)
       return e;
   }
 }
@@ -324,7 +324,7 @@ static void connect_fail(mn_socket *c, int err) {
   c->connect_failed = TRUE;
   c->connect_error = err;
   if (c->nonblocking) {
-    c->so_error = err;
+    c->opt.so_error = err;
     wsp_events_connected(&c->ev, err);
   }
   mn_changed(c);
@@ -420,7 +420,7 @@ static int connect_to(mn_socket *c, mn_socket *l, const wsp_addr *to) {
   e->remote = c->local;
   e->peer = c;
   c->peer = e;
-  if (l->conditional) {
+  if (l->opt.conditional) {
     e->state = MN_CONNECTING;
     c->state = MN_CONNECTING;
   } else {
@@ -522,14 +522,14 @@ static int ask_condition(mn_socket *e, LPCONDITIONPROC cond, DWORD_PTR data) {
 static void inherit(mn_socket *e, const mn_socket *l) {
   e->nonblocking = l->nonblocking;
   wsp_events_inherit(&e->ev, &l->ev);
-  e->linger = l->linger;
-  e->rcvbuf = l->rcvbuf;
-  e->sndbuf = l->sndbuf;
-  e->rcvtimeo = l->rcvtimeo;
-  e->sndtimeo = l->sndtimeo;
-  e->nodelay = l->nodelay;
-  e->keepalive = l->keepalive;
-  e->oobinline = l->oobinline;
+  e->opt.linger = l->opt.linger;
+  e->opt.rcvbuf = l->opt.rcvbuf;
+  e->opt.sndbuf = l->opt.sndbuf;
+  e->opt.rcvtimeo = l->opt.rcvtimeo;
+  e->opt.sndtimeo = l->opt.sndtimeo;
+  e->opt.nodelay = l->opt.nodelay;
+  e->opt.keepalive = l->opt.keepalive;
+  e->opt.oobinline = l->opt.oobinline;
 }
 
 static int accept_one(mn_socket *l, struct sockaddr *addr, LPINT addrlen,

@@ -122,11 +122,11 @@ int un_wsa_error(int e) {
 }
 
 DWORD un_recv_limit(const un_socket *s) {
-  return (DWORD)s->rcvbuf + UN_BUF_SLACK;
+  return (DWORD)s->opt.rcvbuf + UN_BUF_SLACK;
 }
 
 DWORD un_send_limit(const un_socket *s) {
-  return (DWORD)s->sndbuf + UN_BUF_SLACK;
+  return (DWORD)s->opt.sndbuf + UN_BUF_SLACK;
 }
 
 DWORD un_send_room(const un_socket *s) {
@@ -213,8 +213,8 @@ un_socket *un_socket_new(int af, int type, int protocol,
   s->type = type;
   s->protocol = protocol;
   s->info = *info;
-  s->rcvbuf = UN_DEFAULT_BUF;
-  s->sndbuf = UN_DEFAULT_BUF;
+  s->opt.rcvbuf = UN_DEFAULT_BUF;
+  s->opt.sndbuf = UN_DEFAULT_BUF;
   s->state = UN_FRESH;
   return s;
 }
@@ -540,7 +540,7 @@ int fws2_uvnet_protocol_info(int af, int type, LPWSAPROTOCOL_INFOW info) {
   info->iProtocol = stream ? IPPROTO_TCP : IPPROTO_UDP;
   info->iNetworkByteOrder = BIGENDIAN;
   info->iSecurityScheme = SECURITY_PROTOCOL_NONE;
-  info->dwMessageSize = stream ? 0 : UN_DGRAM_MAX;
+  info->dwMessageSize = stream ? 0 : WSP_DGRAM_MAX;
   const WCHAR *name = af == AF_INET
                           ? (stream ? L"uvnet TCP/IPv4" : L"uvnet UDP/IPv4")
                           : (stream ? L"uvnet TCP/IPv6" : L"uvnet UDP/IPv6");

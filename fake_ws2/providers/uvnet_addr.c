@@ -83,11 +83,11 @@ int un_bind(un_socket *s, const wsp_addr *a) {
   if (!wsp_addr_is_any(a) && !wsp_addr_is_loopback(a))
     return WSAEADDRNOTAVAIL;
   USHORT port = wsp_addr_port(a);
-  if (port != 0 && port_taken(s, port, a, s->reuseaddr))
+  if (port != 0 && port_taken(s, port, a, s->opt.reuseaddr))
     return WSAEADDRINUSE;
   uvl_addr k, bound;
   un_addr_kernel(a, &k);
-  int flags = s->reuseaddr ? UVL_BIND_REUSEADDR : 0;
+  int flags = s->opt.reuseaddr ? UVL_BIND_REUSEADDR : 0;
   uvl_sock *io = un_io_begin(s);
   int e = io == NULL ? UVL_EINVAL : uvl_bind(io, &k, flags, &bound);
   un_io_end(s);

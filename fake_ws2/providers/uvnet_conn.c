@@ -46,7 +46,7 @@ void un_conn_connected(void *ctx, int status, const uvl_addr *local,
       s->connect_failed = TRUE;
       s->connect_error = e;
       if (s->nonblocking) {
-        s->so_error = e;
+        s->opt.so_error = e;
         wsp_events_connected(&s->ev, e);
       }
     }
@@ -244,14 +244,14 @@ static int ask_condition(un_socket *e, LPCONDITIONPROC cond, DWORD_PTR data) {
 static void inherit(un_socket *e, const un_socket *l) {
   e->nonblocking = l->nonblocking;
   wsp_events_inherit(&e->ev, &l->ev);
-  e->linger = l->linger;
-  e->rcvbuf = l->rcvbuf;
-  e->sndbuf = l->sndbuf;
-  e->rcvtimeo = l->rcvtimeo;
-  e->sndtimeo = l->sndtimeo;
-  e->nodelay = l->nodelay;
-  e->keepalive = l->keepalive;
-  e->oobinline = l->oobinline;
+  e->opt.linger = l->opt.linger;
+  e->opt.rcvbuf = l->opt.rcvbuf;
+  e->opt.sndbuf = l->opt.sndbuf;
+  e->opt.rcvtimeo = l->opt.rcvtimeo;
+  e->opt.sndtimeo = l->opt.sndtimeo;
+  e->opt.nodelay = l->opt.nodelay;
+  e->opt.keepalive = l->opt.keepalive;
+  e->opt.oobinline = l->opt.oobinline;
 }
 
 static int accept_one(un_socket *l, struct sockaddr *addr, LPINT addrlen,
@@ -416,7 +416,7 @@ void un_stream_close(un_socket *s) {
   }
   /* Unread bytes (here or still in the kernel) make TCP reset, as does
    * SO_LINGER {1, 0}. */
-  BOOL reset = (s->linger.l_onoff && s->linger.l_linger == 0) ||
+  BOOL reset = (s->opt.linger.l_onoff && s->opt.linger.l_linger == 0) ||
                s->rq_bytes > 0 || s->paused;
   un_io_close(s, reset);
   un_stream_free_queue(s);

@@ -80,8 +80,8 @@ static void cb_datagram(void *ctx, char *data, size_t len,
   un_cb_enter(&wakes);
   un_dgram *d = NULL;
   BOOL full = s->dq_count >= UN_DGRAM_QUEUE_MAX ||
-              (s->dq_count > 0 && s->dq_bytes + len > (DWORD)s->rcvbuf);
-  if (!s->closed && !s->shut_recv && !full && len <= UN_DGRAM_MAX)
+              (s->dq_count > 0 && s->dq_bytes + len > (DWORD)s->opt.rcvbuf);
+  if (!s->closed && !s->shut_recv && !full && len <= WSP_DGRAM_MAX)
     d = malloc(sizeof *d);
   if (d == NULL) {
     uvl_buf_free(un.loop, data); /* dropped, as UDP does */
@@ -147,7 +147,7 @@ int un_dgram_send(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
   DWORD total = 0;
   for (DWORD i = 0; i < n; i++)
     total += bufs[i].len;
-  if (total > UN_DGRAM_MAX)
+  if (total > WSP_DGRAM_MAX)
     return WSAEMSGSIZE;
   if ((e = un_autobind(s)) != 0)
     return e;
@@ -157,7 +157,7 @@ int un_dgram_send(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
       s->ev.write_wanted = TRUE;
       return WSAEWOULDBLOCK;
     }
-    if ((e = un_wait(s, s->sndtimeo)) != 0)
+    if ((e = un_wait(s, s->opt.sndtimeo)) != 0)
       return e;
   }
   if (s->io == NULL)
@@ -231,7 +231,7 @@ int un_dgram_recv(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
       un_events_poll(s);
       return WSAEWOULDBLOCK;
     }
-    if ((e = un_wait(s, s->rcvtimeo)) != 0)
+    if ((e = un_wait(s, s->opt.rcvtimeo)) != 0)
       return e;
   }
 }

@@ -65,8 +65,6 @@
 /* Largest stream send written by the caller's thread itself (see
  * uvnet_stream.c); larger ones are handed to the loop. */
 #define UN_DIRECT_MAX 16384u
-/* Largest datagram (IPv4 UDP's limit, used for both families). */
-#define UN_DGRAM_MAX 65507u
 /* Most datagrams queued on one socket, whatever their size. */
 #define UN_DGRAM_QUEUE_MAX 1024u
 /* Largest backlog a listen keeps (SOMAXCONN's meaning). */
@@ -159,7 +157,6 @@ struct un_socket {
   int q_len;
   un_socket *q_next;   /* a queued connection: the next one */
   un_socket *listener; /* a queued connection: whose queue holds it */
-  BOOL conditional;    /* SO_CONDITIONAL_ACCEPT (kept; see uvnet.c) */
 
   /* Datagrams received, oldest first. */
   un_dgram *dq_head, *dq_tail;
@@ -168,12 +165,7 @@ struct un_socket {
   wsp_opq recvq, sendq;
   wsp_events ev;
 
-  /* Options. */
-  BOOL reuseaddr, keepalive, broadcast, oobinline, nodelay, debug, dontroute;
-  LINGER linger;
-  int rcvbuf, sndbuf;
-  DWORD rcvtimeo, sndtimeo; /* ms, 0: none */
-  int so_error;
+  wsp_opts opt; /* options (SO_CONDITIONAL_ACCEPT kept: see uvnet.c) */
 };
 
 typedef struct un_provider {

@@ -17,85 +17,10 @@
 
 /* ---- Options ---- */
 
-static int get_int(char *optval, LPINT optlen, int value) {
-  if (optval == NULL || optlen == NULL || *optlen < (int)sizeof(int))
-    return WSAEFAULT;
-  memcpy(optval, &value, sizeof value);
-  *optlen = sizeof value;
-  return 0;
-}
-
 static int get_sockopt(un_socket *s, int level, int name, char *optval,
                        LPINT optlen) {
-  BOOL stream = s->type == SOCK_STREAM;
-  if (level == IPPROTO_TCP) {
-    if (!stream)
-      return WSAENOPROTOOPT;
-    if (name == TCP_NODELAY)
-      return get_int(optval, optlen, s->nodelay);
-    return WSAENOPROTOOPT;
-  }
-  if (level != SOL_SOCKET)
-    return WSAEINVAL;
-  switch (name) {
-  case SO_TYPE:
-    return get_int(optval, optlen, s->type);
-  case SO_PROTOCOL_INFOW:
-    if (optval == NULL || optlen == NULL ||
-        *optlen < (int)sizeof(WSAPROTOCOL_INFOW))
-      return WSAEFAULT;
-    memcpy(optval, &s->info, sizeof s->info);
-    *optlen = sizeof s->info;
-    return 0;
-  case SO_RCVBUF:
-    return get_int(optval, optlen, s->rcvbuf);
-  case SO_SNDBUF:
-    return get_int(optval, optlen, s->sndbuf);
-  case SO_RCVTIMEO:
-    return get_int(optval, optlen, (int)s->rcvtimeo);
-  case SO_SNDTIMEO:
-    return get_int(optval, optlen, (int)s->sndtimeo);
-  case SO_REUSEADDR:
-    return get_int(optval, optlen, s->reuseaddr);
-  case SO_KEEPALIVE:
-    return get_int(optval, optlen, s->keepalive);
-  case SO_BROADCAST:
-    return get_int(optval, optlen, s->broadcast);
-  case SO_OOBINLINE:
-    return get_int(optval, optlen, s->oobinline);
-  case SO_DEBUG:
-    return get_int(optval, optlen, s->debug);
-  case SO_DONTROUTE:
-    return get_int(optval, optlen, s->dontroute);
-  case SO_ACCEPTCONN:
-    return get_int(optval, optlen, s->state == UN_LISTENING);
-  case SO_CONDITIONAL_ACCEPT:
-    return get_int(optval, optlen, s->conditional);
-  case SO_EXCLUSIVEADDRUSE:
-    return get_int(optval, optlen, FALSE);
-  case SO_ERROR: {
-    int e = get_int(optval, optlen, s->so_error);
-    if (e == 0)
-      s->so_error = 0;
-    return e;
-  }
-  case SO_MAX_MSG_SIZE:
-    return get_int(optval, optlen, stream ? -1 : (int)UN_DGRAM_MAX);
-  case SO_LINGER:
-    if (!stream)
-      return WSAENOPROTOOPT;
-    if (optval == NULL || optlen == NULL || *optlen < (int)sizeof(LINGER))
-      return WSAEFAULT;
-    memcpy(optval, &s->linger, sizeof s->linger);
-    *optlen = sizeof s->linger;
-    return 0;
-  case SO_DONTLINGER:
-    if (!stream)
-      return WSAENOPROTOOPT;
-    return get_int(optval, optlen, !s->linger.l_onoff);
-  default:
-    return WSAENOPROTOOPT;
-  }
+  return wsp_opts_get(&s->opt, &s->info, s->type, s->state == UN_LISTENING,
+                      level, name, optval, optlen);
 }
 
 int WSPAPI un_WSPGetSockOpt(SOCKET h, int level, int name, char *optval,
@@ -120,93 +45,28 @@ static int kernel_option(un_socket *s, int option, int value) {
   return s->closed ? WSAENOTSOCK : un_wsa_error(e);
 }
 
+/* The options that also go to the kernel socket go there first: one the
+ * kernel refuses is not stored. */
 static int set_sockopt(un_socket *s, int level, int name, const char *optval,
                        int optlen) {
-  BOOL stream = s->type == SOCK_STREAM;
-  int v = 0, e;
-  if (level != IPPROTO_TCP && level != SOL_SOCKET)
-    return WSAEINVAL;
-  if (name == SO_LINGER && level == SOL_SOCKET) {
-    if (!stream)
-      return WSAENOPROTOOPT;
-    if (optval == NULL || optlen < (int)sizeof(LINGER))
-      return WSAEFAULT;
-    memcpy(&s->linger, optval, sizeof s->linger);
-    return 0;
-  }
-  if (name == SO_UPDATE_ACCEPT_CONTEXT || name == SO_UPDATE_CONNECT_CONTEXT)
-    return 0;
-  if (optval == NULL || optlen < (int)sizeof(int))
-    return WSAEFAULT;
-  memcpy(&v, optval, sizeof v);
-  if (level == IPPROTO_TCP) {
-    if (!stream || name != TCP_NODELAY)
-      return WSAENOPROTOOPT;
-    if ((e = kernel_option(s, UVL_OPT_NODELAY, v != 0)) == 0)
-      s->nodelay = v != 0;
+  int v;
+  int e = wsp_opts_check(s->type, s->state == UN_LISTENING, level, name, optval,
+                         optlen, &v);
+  if (e != 0)
     return e;
-  }
-  switch (name) {
-  case SO_RCVBUF:
-  case SO_SNDBUF:
-    if (v < 0)
-      return WSAEINVAL;
-    if (v > 0 &&
-        (e = kernel_option(
-             s, name == SO_RCVBUF ? UVL_OPT_RCVBUF : UVL_OPT_SNDBUF, v)) != 0)
-      return e;
-    if (name == SO_RCVBUF)
-      s->rcvbuf = v;
-    else
-      s->sndbuf = v;
+  if (level == IPPROTO_TCP)
+    e = kernel_option(s, UVL_OPT_NODELAY, v != 0);
+  else if (name == SO_KEEPALIVE)
+    e = kernel_option(s, UVL_OPT_KEEPALIVE, v != 0);
+  else if ((name == SO_RCVBUF || name == SO_SNDBUF) && v > 0)
+    e = kernel_option(s, name == SO_RCVBUF ? UVL_OPT_RCVBUF : UVL_OPT_SNDBUF,
+                      v);
+  if (e != 0)
+    return e;
+  wsp_opts_store(&s->opt, level, name, optval, v);
+  if (name == SO_RCVBUF || name == SO_SNDBUF)
     un_changed(s); /* room may have changed */
-    return 0;
-  case SO_RCVTIMEO:
-    s->rcvtimeo = (DWORD)v;
-    return 0;
-  case SO_SNDTIMEO:
-    s->sndtimeo = (DWORD)v;
-    return 0;
-  case SO_REUSEADDR:
-    s->reuseaddr = v != 0;
-    return 0;
-  case SO_KEEPALIVE:
-    if (!stream)
-      return WSAENOPROTOOPT;
-    if ((e = kernel_option(s, UVL_OPT_KEEPALIVE, v != 0)) == 0)
-      s->keepalive = v != 0;
-    return e;
-  case SO_BROADCAST:
-    if (stream)
-      return WSAENOPROTOOPT;
-    s->broadcast = v != 0;
-    return 0;
-  case SO_OOBINLINE:
-    if (!stream)
-      return WSAENOPROTOOPT;
-    s->oobinline = v != 0;
-    return 0;
-  case SO_DEBUG:
-    s->debug = v != 0;
-    return 0;
-  case SO_DONTROUTE:
-    s->dontroute = v != 0;
-    return 0;
-  case SO_DONTLINGER:
-    if (!stream)
-      return WSAENOPROTOOPT;
-    s->linger.l_onoff = v == 0;
-    return 0;
-  case SO_CONDITIONAL_ACCEPT:
-    if (!stream)
-      return WSAENOPROTOOPT;
-    if (s->state == UN_LISTENING)
-      return WSAEINVAL;
-    s->conditional = v != 0;
-    return 0;
-  default:
-    return WSAENOPROTOOPT;
-  }
+  return 0;
 }
 
 int WSPAPI un_WSPSetSockOpt(SOCKET h, int level, int name, const char *optval,

@@ -486,7 +486,7 @@ int un_stream_send(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD sent,
          : s->sendq.head == NULL ? un_send_room(s)
                                  : 0) > 0)
       continue;
-    if ((e = un_wait(s, s->sndtimeo)) != 0)
+    if ((e = un_wait(s, s->opt.sndtimeo)) != 0)
       break;
   }
   if (owner)
@@ -512,7 +512,7 @@ static int wait_lending(un_socket *s, const WSABUF *bufs, DWORD n, DWORD at,
     }
     at -= bufs[i].len;
   }
-  int e = un_wait(s, s->rcvtimeo);
+  int e = un_wait(s, s->opt.rcvtimeo);
   if (s->reader == &r) {
     while (r.lent) /* the loop is reading into it: wait for the end */
       wsp_waitq_wait(&s->waiters, &un.lock, 0);

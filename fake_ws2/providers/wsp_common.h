@@ -99,6 +99,40 @@ void wsp_addr_loopback(int af, USHORT port, wsp_addr *out);
 /* Copies a to name/namelen: 0 or WSAEFAULT. */
 int wsp_addr_copy_out(const wsp_addr *a, struct sockaddr *name, LPINT namelen);
 
+/* ---- Socket options (wsp_options.c) ---- */
+
+/* Largest datagram (IPv4 UDP's limit, used for both families). */
+#define WSP_DGRAM_MAX 65507u
+
+/* The options a socket keeps and reports as set. */
+typedef struct wsp_opts {
+  BOOL reuseaddr, keepalive, broadcast, oobinline, nodelay, debug, dontroute;
+  BOOL conditional; /* SO_CONDITIONAL_ACCEPT */
+  LINGER linger;
+  int rcvbuf, sndbuf;
+  DWORD rcvtimeo, sndtimeo; /* ms, 0: none */
+  int so_error;             /* SO_ERROR (reading it clears it) */
+} wsp_opts;
+
+/* WSPGetSockOpt for a socket of type (listening: SO_ACCEPTCONN) whose
+ * catalog entry is info: 0, WSAEFAULT (optval/optlen missing or too
+ * short), WSAEINVAL (a level other than SOL_SOCKET and IPPROTO_TCP) or
+ * WSAENOPROTOOPT (an option not listed in wsp_options.c, or not for this
+ * type). */
+int wsp_opts_get(wsp_opts *o, const WSAPROTOCOL_INFOW *info, int type,
+                 BOOL listening, int level, int name, char *optval,
+                 LPINT optlen);
+/* WSPSetSockOpt's checks, before anything changes: 0 with the int value in
+ * *v, WSAEFAULT, WSAEINVAL (unknown level, a negative buffer size,
+ * SO_CONDITIONAL_ACCEPT on a listening socket) or WSAENOPROTOOPT.
+ * SO_UPDATE_ACCEPT_CONTEXT and SO_UPDATE_CONNECT_CONTEXT are accepted and
+ * change nothing. */
+int wsp_opts_check(int type, BOOL listening, int level, int name,
+                   const char *optval, int optlen, int *v);
+/* Stores an option wsp_opts_check accepted (v is its value). */
+void wsp_opts_store(wsp_opts *o, int level, int name, const char *optval,
+                    int v);
+
 /* ---- Overlapped requests ---- */
 
 /* How an overlapped request reports its completion, kept from submission
