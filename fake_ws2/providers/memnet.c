@@ -48,15 +48,6 @@ const GUID fws2_memnet_provider_id = {
 
 const WCHAR fws2_memnet_path[] = L"%SystemRoot%\\system32\\fws2_memnet.dll";
 
-static void guard_enter(void) {
-  while (InterlockedCompareExchange(&mn_guard, 1, 0) != 0)
-    Sleep(0);
-}
-
-static void guard_leave(void) {
-  InterlockedExchange(&mn_guard, 0);
-}
-
 static BOOL started(void) {
   return InterlockedCompareExchange(&mn.startups, 0, 0) > 0;
 }
@@ -171,22 +162,15 @@ void mn_socket_close(mn_socket *s) {
 
 static const WSPPROC_TABLE mn_procs;
 
-static void copy_wide(WCHAR *dst, size_t cap, const WCHAR *src) {
-  size_t i = 0;
-  for (; i + 1 < cap && src[i] != 0; i++)
-    dst[i] = src[i];
-  dst[i] = 0;
-}
-
 int WSPAPI fws2_memnet_WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
                                   LPWSAPROTOCOL_INFOW lpProtocolInfo,
                                   WSPUPCALLTABLE UpcallTable,
                                   LPWSPPROC_TABLE lpProcTable) {
-  if (LOBYTE(wVersionRequested) < 2)
-    return WSAVERNOTSUPPORTED;
-  if (lpWSPData == NULL || lpProtocolInfo == NULL || lpProcTable == NULL)
-    return WSAEFAULT;
-  guard_enter();
+  int e = wsp_startup_check(wVersionRequested, lpWSPData, lpProtocolInfo,
+                            lpProcTable);
+  if (e != 0)
+    return e;
+  wsp_guard_enter(&mn_guard);
   if (mn.startups == 0) {
     memset(&mn, 0, sizeof mn);
     InitializeCriticalSection(&mn.lock);
@@ -194,20 +178,16 @@ int WSPAPI fws2_memnet_WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
     mn.next_port = MN_EPHEMERAL_FIRST;
   }
   InterlockedIncrement(&mn.startups);
-  guard_leave();
-  lpWSPData->wVersion = MAKEWORD(2, 2);
-  lpWSPData->wHighVersion = MAKEWORD(2, 2);
-  copy_wide(lpWSPData->szDescription,
-            sizeof lpWSPData->szDescription / sizeof(WCHAR),
-            L"memnet in-memory base provider");
+  wsp_guard_leave(&mn_guard);
+  wsp_startup_data(lpWSPData, L"memnet in-memory base provider");
   *lpProcTable = mn_procs;
   return 0;
 }
 
 static int WSPAPI mn_WSPCleanup(LPINT err) {
-  guard_enter();
+  wsp_guard_enter(&mn_guard);
   if (mn.startups == 0) {
-    guard_leave();
+    wsp_guard_leave(&mn_guard);
     *err = WSANOTINITIALISED;
     return SOCKET_ERROR;
   }
@@ -219,7 +199,7 @@ static int WSPAPI mn_WSPCleanup(LPINT err) {
     DeleteCriticalSection(&mn.lock);
     wsp_table_free(&mn.table);
   }
-  guard_leave();
+  wsp_guard_leave(&mn_guard);
   return 0;
 }
 
@@ -465,32 +445,7 @@ static int WSPAPI mn_WSPCancelBlockingCall(LPINT err) {
 /* ---- The catalog entry and the proc table ---- */
 
 int fws2_memnet_protocol_info(int af, int type, LPWSAPROTOCOL_INFOW info) {
-  if ((af != AF_INET && af != AF_INET6) ||
-      (type != SOCK_STREAM && type != SOCK_DGRAM) || info == NULL)
-    return WSAEINVAL;
-  BOOL stream = type == SOCK_STREAM;
-  memset(info, 0, sizeof *info);
-  info->dwServiceFlags1 =
-      XP1_IFS_HANDLES | (stream ? XP1_GUARANTEED_DELIVERY |
-                                      XP1_GUARANTEED_ORDER | XP1_GRACEFUL_CLOSE
-                                : XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED);
-  info->dwProviderFlags = PFL_MATCHES_PROTOCOL_ZERO;
-  info->ProviderId = fws2_memnet_provider_id;
-  info->ProtocolChain.ChainLen = BASE_PROTOCOL;
-  info->iVersion = 2;
-  info->iAddressFamily = af;
-  info->iMaxSockAddr = wsp_addr_len(af);
-  info->iMinSockAddr = wsp_addr_len(af);
-  info->iSocketType = type;
-  info->iProtocol = stream ? IPPROTO_TCP : IPPROTO_UDP;
-  info->iNetworkByteOrder = BIGENDIAN;
-  info->iSecurityScheme = SECURITY_PROTOCOL_NONE;
-  info->dwMessageSize = stream ? 0 : WSP_DGRAM_MAX;
-  const WCHAR *name = af == AF_INET
-                          ? (stream ? L"memnet TCP/IPv4" : L"memnet UDP/IPv4")
-                          : (stream ? L"memnet TCP/IPv6" : L"memnet UDP/IPv6");
-  copy_wide(info->szProtocol, WSAPROTOCOL_LEN + 1, name);
-  return 0;
+  return wsp_protocol_info(af, type, &fws2_memnet_provider_id, L"memnet", info);
 }
 
 static const WSPPROC_TABLE mn_procs = {

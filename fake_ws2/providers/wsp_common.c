@@ -102,6 +102,73 @@ int wsp_socket_args(int *af, int *type, int *protocol,
   return 0;
 }
 
+/* ---- Startup and the catalog entry ---- */
+
+void wsp_copy_wide(WCHAR *dst, size_t cap, const WCHAR *src) {
+  size_t i = 0;
+  for (; i + 1 < cap && src[i] != 0; i++)
+    dst[i] = src[i];
+  dst[i] = 0;
+}
+
+int wsp_startup_check(WORD version, LPWSPDATA data, LPWSAPROTOCOL_INFOW info,
+                      LPWSPPROC_TABLE procs) {
+  if (LOBYTE(version) < 2)
+    return WSAVERNOTSUPPORTED;
+  if (data == NULL || info == NULL || procs == NULL)
+    return WSAEFAULT;
+  return 0;
+}
+
+void wsp_startup_data(LPWSPDATA data, const WCHAR *description) {
+  data->wVersion = MAKEWORD(2, 2);
+  data->wHighVersion = MAKEWORD(2, 2);
+  wsp_copy_wide(data->szDescription, sizeof data->szDescription / sizeof(WCHAR),
+                description);
+}
+
+void wsp_guard_enter(volatile LONG *guard) {
+  while (InterlockedCompareExchange(guard, 1, 0) != 0)
+    Sleep(0);
+}
+
+void wsp_guard_leave(volatile LONG *guard) {
+  InterlockedExchange(guard, 0);
+}
+
+int wsp_protocol_info(int af, int type, const GUID *provider, const WCHAR *name,
+                      LPWSAPROTOCOL_INFOW info) {
+  if ((af != AF_INET && af != AF_INET6) ||
+      (type != SOCK_STREAM && type != SOCK_DGRAM) || info == NULL)
+    return WSAEINVAL;
+  BOOL stream = type == SOCK_STREAM;
+  memset(info, 0, sizeof *info);
+  info->dwServiceFlags1 =
+      XP1_IFS_HANDLES | (stream ? XP1_GUARANTEED_DELIVERY |
+                                      XP1_GUARANTEED_ORDER | XP1_GRACEFUL_CLOSE
+                                : XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED);
+  info->dwProviderFlags = PFL_MATCHES_PROTOCOL_ZERO;
+  info->ProviderId = *provider;
+  info->ProtocolChain.ChainLen = BASE_PROTOCOL;
+  info->iVersion = 2;
+  info->iAddressFamily = af;
+  info->iMaxSockAddr = wsp_addr_len(af);
+  info->iMinSockAddr = wsp_addr_len(af);
+  info->iSocketType = type;
+  info->iProtocol = stream ? IPPROTO_TCP : IPPROTO_UDP;
+  info->iNetworkByteOrder = BIGENDIAN;
+  info->iSecurityScheme = SECURITY_PROTOCOL_NONE;
+  info->dwMessageSize = stream ? 0 : WSP_DGRAM_MAX;
+  /* "<name> TCP/IPv4" and so on. */
+  const WCHAR *kind = af == AF_INET ? (stream ? L" TCP/IPv4" : L" UDP/IPv4")
+                                    : (stream ? L" TCP/IPv6" : L" UDP/IPv6");
+  size_t cap = WSAPROTOCOL_LEN + 1, n = 0;
+  for (; n + 1 < cap && name[n] != 0; n++)
+    info->szProtocol[n] = name[n];
+  wsp_copy_wide(info->szProtocol + n, cap - n, kind);
+  return 0;
+}
+
 /* ---- Overlapped notification ---- */
 
 typedef struct wsp_apc {

@@ -9,9 +9,10 @@
  * memnet and uvnet are built on it.
  *
  * It is Windows provider source (winsock2.h, ws2spi.h, kernel32 events, the
- * upcall table, libwpu's wpu_ifs_* functions). Nothing here takes a lock:
- * each function runs under the provider's own lock, which the caller holds,
- * except where a function says it releases it while waiting.
+ * upcall table, libwpu's wpu_ifs_* functions). Nothing here takes a lock
+ * (but wsp_guard_enter, the startup guard): each function runs under the
+ * provider's own lock, which the caller holds, except where a function says
+ * it releases it while waiting.
  *
  * Not supported: skip-on-success completion modes (every completion
  * notifies, as Windows does by default); a completion routine without a
@@ -69,6 +70,27 @@ SOCKET wsp_handle_create(const WSPUPCALLTABLE *up, DWORD catalog_id, DWORD slot,
  * (not TCP for a stream, UDP for a datagram socket). */
 int wsp_socket_args(int *af, int *type, int *protocol,
                     const WSAPROTOCOL_INFOW *info, GROUP g, DWORD flags);
+
+/* ---- Startup and the catalog entry ---- */
+
+/* Copies src into dst (cap characters, terminator included), cut short
+ * where it does not fit. */
+void wsp_copy_wide(WCHAR *dst, size_t cap, const WCHAR *src);
+/* WSPStartup's argument checks: 0, WSAVERNOTSUPPORTED (below 2.0) or
+ * WSAEFAULT (data, info or procs NULL). */
+int wsp_startup_check(WORD version, LPWSPDATA data, LPWSAPROTOCOL_INFOW info,
+                      LPWSPPROC_TABLE procs);
+/* Fills WSPStartup's data: version 2.2 and the description. */
+void wsp_startup_data(LPWSPDATA data, const WCHAR *description);
+/* A spin lock for what a critical section cannot guard: its own
+ * initialisation and deletion (startup and cleanup). */
+void wsp_guard_enter(volatile LONG *guard);
+void wsp_guard_leave(volatile LONG *guard);
+/* The catalog entry of a base provider's TCP or UDP socket over IPv4 or
+ * IPv6: IFS handles, provider, szProtocol "<name> TCP/IPv4" and so on.
+ * 0, or WSAEINVAL (another family or type, or info NULL). */
+int wsp_protocol_info(int af, int type, const GUID *provider, const WCHAR *name,
+                      LPWSAPROTOCOL_INFOW info);
 
 /* ---- Addresses (wsp_addr.c) ---- */
 
