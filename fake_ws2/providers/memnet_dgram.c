@@ -6,7 +6,7 @@
  * destination (an exact address before the wildcard), or nowhere: it is
  * dropped, as UDP drops it, when no socket is bound there, when the
  * receiver is connected to another address, or when its queue is full
- * (SO_RCVBUF bytes, MN_DGRAM_QUEUE_MAX datagrams; an empty queue takes any
+ * (SO_RCVBUF bytes, WSP_DGRAM_QUEUE_MAX datagrams; an empty queue takes any
  * datagram). Sending never blocks. A receive takes one datagram: a buffer
  * too small gets its first part, MSG_PARTIAL and WSAEMSGSIZE (an
  * overlapped receive completes with that error, and notifies). An unbound
@@ -22,51 +22,20 @@
 #include "memnet_internal.h"
 
 DWORD mn_dgram_queued_bytes(const mn_socket *s) {
-  return s->dq_bytes;
+  return s->dq.bytes;
+}
+
+/* A datagram and its data are one block. */
+static void release(wsp_dgram *d) {
+  free(d);
 }
 
 void mn_dgram_free_queue(mn_socket *s) {
-  mn_dgram *d = s->dq_head;
-  while (d != NULL) {
-    mn_dgram *next = d->next;
-    free(d);
-    d = next;
-  }
-  s->dq_head = s->dq_tail = NULL;
-  s->dq_bytes = s->dq_count = 0;
-}
-
-/* Copies the oldest datagram into the buffers (consuming it unless peek).
- * 0 or WSAEMSGSIZE (truncated: *out_flags gets MSG_PARTIAL). */
-static int take(mn_socket *s, const WSABUF *bufs, DWORD n, DWORD total,
-                BOOL peek, struct sockaddr *from, LPINT fromlen, DWORD *bytes,
-                DWORD *out_flags) {
-  mn_dgram *d = s->dq_head;
-  *bytes = wsp_bufs_put(bufs, n, 0, d->data, d->len < total ? d->len : total);
-  if (from != NULL)
-    wsp_addr_copy_out(&d->from, from, fromlen);
-  BOOL truncated = d->len > total;
-  *out_flags = truncated ? MSG_PARTIAL : 0;
-  if (!peek) {
-    s->dq_head = d->next;
-    if (s->dq_head == NULL)
-      s->dq_tail = NULL;
-    s->dq_bytes -= d->len;
-    s->dq_count--;
-    free(d);
-  }
-  return truncated ? WSAEMSGSIZE : 0;
+  wsp_dgramq_free(&s->dq, release);
 }
 
 void mn_dgram_flow(mn_socket *s) {
-  while (s->recvq.head != NULL && s->dq_head != NULL) {
-    wsp_op *op = wsp_opq_pop(&s->recvq);
-    DWORD bytes, flags;
-    int e = take(s, op->bufs, op->nbufs, op->total, (op->flags & MSG_PEEK) != 0,
-                 op->from, op->fromlen, &bytes, &flags);
-    wsp_notify_complete(&mn.up, &op->note, (DWORD)e, bytes, flags);
-    free(op);
-  }
+  wsp_dgramq_serve(&mn.up, &s->dq, release, &s->recvq);
   mn_changed(s);
 }
 
@@ -77,22 +46,15 @@ static void deliver(mn_socket *r, const wsp_addr *src, const WSABUF *bufs,
     return;
   if (r->state == MN_CONNECTED && !wsp_addr_equal(&r->remote, src))
     return;
-  if (r->dq_count >= MN_DGRAM_QUEUE_MAX ||
-      (r->dq_count > 0 && r->dq_bytes + total > (DWORD)r->opt.rcvbuf))
+  if (wsp_dgramq_full(&r->dq, total, r->opt.rcvbuf))
     return; /* full: dropped, as UDP does */
-  mn_dgram *d = malloc(sizeof *d + total);
+  wsp_dgram *d = malloc(sizeof *d + total);
   if (d == NULL)
     return;
-  d->next = NULL;
   d->from = *src;
+  d->data = (char *)(d + 1);
   d->len = wsp_bufs_get(bufs, n, 0, d->data, total);
-  if (r->dq_tail != NULL)
-    r->dq_tail->next = d;
-  else
-    r->dq_head = d;
-  r->dq_tail = d;
-  r->dq_bytes += d->len;
-  r->dq_count++;
+  wsp_dgramq_push(&r->dq, d);
   mn_dgram_flow(r);
 }
 
@@ -154,8 +116,9 @@ int mn_dgram_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
   DWORD bytes = 0, out_flags = 0;
   int e;
   if (ovn != NULL) {
-    if (s->recvq.head == NULL && s->dq_head != NULL) {
-      e = take(s, bufs, n, total, peek, from, fromlen, &bytes, &out_flags);
+    if (s->recvq.head == NULL && s->dq.head != NULL) {
+      e = wsp_dgramq_take(&s->dq, release, bufs, n, total, peek, from, fromlen,
+                          &bytes, &out_flags);
       wsp_notify_start(ovn);
       wsp_notify_complete(&mn.up, ovn, (DWORD)e, bytes, out_flags);
       *got = bytes;
@@ -179,8 +142,9 @@ int mn_dgram_recv(mn_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
   for (;;) {
     if (s->shut_recv)
       return WSAESHUTDOWN;
-    if (s->recvq.head == NULL && s->dq_head != NULL) {
-      e = take(s, bufs, n, total, peek, from, fromlen, &bytes, &out_flags);
+    if (s->recvq.head == NULL && s->dq.head != NULL) {
+      e = wsp_dgramq_take(&s->dq, release, bufs, n, total, peek, from, fromlen,
+                          &bytes, &out_flags);
       *got = bytes;
       *flags = out_flags;
       mn_changed(s);

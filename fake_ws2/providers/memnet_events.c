@@ -33,7 +33,7 @@
 
 BOOL mn_readable(const mn_socket *s) {
   if (s->type == SOCK_DGRAM)
-    return s->dq_head != NULL;
+    return s->dq.head != NULL;
   if (s->state == MN_LISTENING)
     return s->q_head != NULL;
   if (s->state != MN_CONNECTED)
@@ -57,7 +57,7 @@ static BOOL due(void *sock, LONG event, int *err) {
   switch (event) {
   case FD_READ:
     if (!stream)
-      return s->dq_head != NULL;
+      return s->dq.head != NULL;
     return s->state == MN_CONNECTED && s->ring_len > 0 && s->conn_error == 0;
   case FD_WRITE:
     return mn_writable(s);

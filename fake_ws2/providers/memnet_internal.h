@@ -47,19 +47,10 @@
 #define MN_WINDOW 65536u
 /* Default SO_RCVBUF/SO_SNDBUF; SO_RCVBUF bounds a datagram queue. */
 #define MN_DEFAULT_BUF 65536
-/* Most datagrams queued on one socket, whatever their size. */
-#define MN_DGRAM_QUEUE_MAX 1024u
 /* First ephemeral port (IANA range, as Windows since Vista). */
 #define MN_EPHEMERAL_FIRST 49152
 
 typedef struct mn_socket mn_socket;
-
-typedef struct mn_dgram {
-  struct mn_dgram *next;
-  wsp_addr from;
-  DWORD len;
-  char data[];
-} mn_dgram;
 
 typedef enum mn_state {
   MN_FRESH,      /* neither listening nor connected */
@@ -103,8 +94,7 @@ struct mn_socket {
   mn_socket *listener; /* a queued connection: whose queue holds it */
 
   /* Datagrams received, oldest first. */
-  mn_dgram *dq_head, *dq_tail;
-  DWORD dq_bytes, dq_count;
+  wsp_dgramq dq;
 
   wsp_opq recvq, sendq;
   /* Listening: AcceptEx calls waiting for a connection; each op's user is

@@ -4,7 +4,7 @@
  *
  * A datagram the loop receives goes whole to a pending overlapped receive
  * or into the socket's queue, or nowhere: it is dropped, as UDP drops it,
- * when the queue is full (SO_RCVBUF bytes, UN_DGRAM_QUEUE_MAX datagrams;
+ * when the queue is full (SO_RCVBUF bytes, WSP_DGRAM_QUEUE_MAX datagrams;
  * an empty queue takes any datagram) or the socket was shut down for
  * receiving. Sending copies the datagram for the loop and completes at
  * once; only when un_send_limit bytes are waiting for the kernel does a
@@ -24,51 +24,19 @@
 
 #include "uvnet_internal.h"
 
-void un_dgram_free_queue(un_socket *s) {
-  un_dgram *d = s->dq_head;
-  while (d != NULL) {
-    un_dgram *next = d->next;
-    uvl_buf_free(un.loop, d->data);
-    free(d);
-    d = next;
-  }
-  s->dq_head = s->dq_tail = NULL;
-  s->dq_bytes = s->dq_count = 0;
+/* A datagram's data is a block of the loop's. */
+static void release(wsp_dgram *d) {
+  uvl_buf_free(un.loop, d->data);
+  free(d);
 }
 
-/* Copies the oldest datagram into the buffers (consuming it unless peek).
- * 0 or WSAEMSGSIZE (truncated: *out_flags gets MSG_PARTIAL). */
-static int take(un_socket *s, const WSABUF *bufs, DWORD n, DWORD total,
-                BOOL peek, struct sockaddr *from, LPINT fromlen, DWORD *bytes,
-                DWORD *out_flags) {
-  un_dgram *d = s->dq_head;
-  *bytes = wsp_bufs_put(bufs, n, 0, d->data, d->len < total ? d->len : total);
-  if (from != NULL)
-    wsp_addr_copy_out(&d->from, from, fromlen);
-  BOOL truncated = d->len > total;
-  *out_flags = truncated ? MSG_PARTIAL : 0;
-  if (!peek) {
-    s->dq_head = d->next;
-    if (s->dq_head == NULL)
-      s->dq_tail = NULL;
-    s->dq_bytes -= d->len;
-    s->dq_count--;
-    uvl_buf_free(un.loop, d->data);
-    free(d);
-  }
-  return truncated ? WSAEMSGSIZE : 0;
+void un_dgram_free_queue(un_socket *s) {
+  wsp_dgramq_free(&s->dq, release);
 }
 
 /* Serves pending overlapped receives from the queue. */
 static void serve(un_socket *s) {
-  while (s->recvq.head != NULL && s->dq_head != NULL) {
-    wsp_op *op = wsp_opq_pop(&s->recvq);
-    DWORD bytes, flags;
-    int e = take(s, op->bufs, op->nbufs, op->total, (op->flags & MSG_PEEK) != 0,
-                 op->from, op->fromlen, &bytes, &flags);
-    wsp_notify_complete(&un.up, &op->note, (DWORD)e, bytes, flags);
-    free(op);
-  }
+  wsp_dgramq_serve(&un.up, &s->dq, release, &s->recvq);
 }
 
 /* ---- The loop's callbacks (loop thread) ---- */
@@ -78,25 +46,17 @@ static void cb_datagram(void *ctx, char *data, size_t len,
   un_socket *s = ctx;
   un_wakes wakes;
   un_cb_enter(&wakes);
-  un_dgram *d = NULL;
-  BOOL full = s->dq_count >= UN_DGRAM_QUEUE_MAX ||
-              (s->dq_count > 0 && s->dq_bytes + len > (DWORD)s->opt.rcvbuf);
+  wsp_dgram *d = NULL;
+  BOOL full = wsp_dgramq_full(&s->dq, (DWORD)len, s->opt.rcvbuf);
   if (!s->closed && !s->shut_recv && !full && len <= WSP_DGRAM_MAX)
     d = malloc(sizeof *d);
   if (d == NULL) {
     uvl_buf_free(un.loop, data); /* dropped, as UDP does */
   } else {
-    d->next = NULL;
     un_addr_from_uvl(from, &d->from);
     d->data = data;
     d->len = (DWORD)len;
-    if (s->dq_tail != NULL)
-      s->dq_tail->next = d;
-    else
-      s->dq_head = d;
-    s->dq_tail = d;
-    s->dq_bytes += d->len;
-    s->dq_count++;
+    wsp_dgramq_push(&s->dq, d);
     serve(s);
     un_changed(s);
   }
@@ -196,8 +156,9 @@ int un_dgram_recv(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
   DWORD bytes = 0, out_flags = 0;
   int e;
   if (ovn != NULL) {
-    if (s->recvq.head == NULL && s->dq_head != NULL) {
-      e = take(s, bufs, n, total, peek, from, fromlen, &bytes, &out_flags);
+    if (s->recvq.head == NULL && s->dq.head != NULL) {
+      e = wsp_dgramq_take(&s->dq, release, bufs, n, total, peek, from, fromlen,
+                          &bytes, &out_flags);
       wsp_notify_start(ovn);
       wsp_notify_complete(&un.up, ovn, (DWORD)e, bytes, out_flags);
       *got = bytes;
@@ -220,8 +181,9 @@ int un_dgram_recv(un_socket *s, const WSABUF *bufs, DWORD n, LPDWORD got,
   for (;;) {
     if (s->shut_recv)
       return WSAESHUTDOWN;
-    if (s->recvq.head == NULL && s->dq_head != NULL) {
-      e = take(s, bufs, n, total, peek, from, fromlen, &bytes, &out_flags);
+    if (s->recvq.head == NULL && s->dq.head != NULL) {
+      e = wsp_dgramq_take(&s->dq, release, bufs, n, total, peek, from, fromlen,
+                          &bytes, &out_flags);
       *got = bytes;
       *flags = out_flags;
       un_changed(s);

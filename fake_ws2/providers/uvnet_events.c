@@ -19,7 +19,7 @@
 
 BOOL un_readable(const un_socket *s) {
   if (s->type == SOCK_DGRAM)
-    return s->dq_head != NULL;
+    return s->dq.head != NULL;
   if (s->state == UN_LISTENING)
     return s->q_head != NULL;
   if (s->state != UN_CONNECTED)
@@ -41,7 +41,7 @@ static BOOL due(void *sock, LONG event, int *err) {
   switch (event) {
   case FD_READ:
     if (!stream)
-      return s->dq_head != NULL;
+      return s->dq.head != NULL;
     return s->state == UN_CONNECTED && s->rq_bytes > 0 && s->conn_error == 0;
   case FD_WRITE:
     return un_writable(s);

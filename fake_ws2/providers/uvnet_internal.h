@@ -65,8 +65,6 @@
 /* Largest stream send written by the caller's thread itself (see
  * uvnet_stream.c); larger ones are handed to the loop. */
 #define UN_DIRECT_MAX 16384u
-/* Most datagrams queued on one socket, whatever their size. */
-#define UN_DGRAM_QUEUE_MAX 1024u
 /* Largest backlog a listen keeps (SOMAXCONN's meaning). */
 #define UN_BACKLOG_MAX 200
 
@@ -78,13 +76,6 @@ typedef struct un_chunk {
   char *data; /* a block of the loop's (uvl_buf_free) */
   DWORD len, off;
 } un_chunk;
-
-typedef struct un_dgram {
-  struct un_dgram *next;
-  wsp_addr from;
-  char *data; /* a block of the loop's (uvl_buf_free) */
-  DWORD len;
-} un_dgram;
 
 /* A blocked stream receive offering its buffer to the loop (zero copy):
  * lives on the receiver's stack while s->reader points at it. */
@@ -159,8 +150,7 @@ struct un_socket {
   un_socket *listener; /* a queued connection: whose queue holds it */
 
   /* Datagrams received, oldest first. */
-  un_dgram *dq_head, *dq_tail;
-  DWORD dq_bytes, dq_count;
+  wsp_dgramq dq; /* each datagram's data a block of the loop's */
 
   wsp_opq recvq, sendq;
   wsp_events ev;

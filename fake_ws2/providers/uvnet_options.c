@@ -107,7 +107,7 @@ static int do_ioctl(un_socket *s, DWORD code, LPVOID in, DWORD inlen,
     s->nonblocking = v != 0;
     return 0;
   case FIONREAD:
-    v = s->type == SOCK_STREAM ? s->rq_bytes : s->dq_bytes;
+    v = s->type == SOCK_STREAM ? s->rq_bytes : s->dq.bytes;
     return ioctl_out(out, outlen, &v, sizeof v, bytes);
   case SIOCATMARK:
     v = TRUE; /* no out-of-band data, ever */

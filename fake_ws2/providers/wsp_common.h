@@ -232,6 +232,49 @@ DWORD wsp_bufs_get(const WSABUF *bufs, DWORD n, DWORD at, char *data,
 BOOL wsp_overlapped_result(LPWSAOVERLAPPED ov, LPDWORD bytes, BOOL wait,
                            LPDWORD flags, LPINT err);
 
+/* ---- Datagram queues (wsp_dgram.c) ---- */
+
+/* Most datagrams queued on one socket, whatever their size. */
+#define WSP_DGRAM_QUEUE_MAX 1024u
+
+/* A datagram received, with its source. */
+typedef struct wsp_dgram {
+  struct wsp_dgram *next;
+  wsp_addr from;
+  DWORD len;
+  char *data; /* the provider's */
+} wsp_dgram;
+
+/* Frees a datagram and its data (the provider's allocation). */
+typedef void (*wsp_dgram_release_fn)(wsp_dgram *d);
+
+/* Datagrams received, oldest first. */
+typedef struct wsp_dgramq {
+  wsp_dgram *head, *tail;
+  DWORD bytes, count;
+} wsp_dgramq;
+
+/* Whether a datagram of len bytes must be dropped: the queue holds
+ * WSP_DGRAM_QUEUE_MAX datagrams, or rcvbuf bytes would be passed (an empty
+ * queue takes any datagram). */
+BOOL wsp_dgramq_full(const wsp_dgramq *q, DWORD len, int rcvbuf);
+/* Queues d last. */
+void wsp_dgramq_push(wsp_dgramq *q, wsp_dgram *d);
+/* Copies the oldest datagram (there must be one) into the buffers, whose
+ * sum is total, and its source to from/fromlen (when from is not NULL),
+ * consuming it unless peek. 0, or WSAEMSGSIZE when truncated (*out_flags
+ * gets MSG_PARTIAL); *bytes gets what was copied. */
+int wsp_dgramq_take(wsp_dgramq *q, wsp_dgram_release_fn release,
+                    const WSABUF *bufs, DWORD n, DWORD total, BOOL peek,
+                    struct sockaddr *from, LPINT fromlen, DWORD *bytes,
+                    DWORD *out_flags);
+/* Completes the overlapped receives queued in recvq with the datagrams
+ * queued in q, oldest first, while there are both. */
+void wsp_dgramq_serve(const WSPUPCALLTABLE *up, wsp_dgramq *q,
+                      wsp_dgram_release_fn release, wsp_opq *recvq);
+/* Frees every queued datagram. */
+void wsp_dgramq_free(wsp_dgramq *q, wsp_dgram_release_fn release);
+
 /* ---- Threads blocked on a socket ---- */
 
 typedef struct wsp_waiter {
