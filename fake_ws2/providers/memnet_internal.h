@@ -30,19 +30,6 @@
 
 #include "wsp_common.h"
 
-#ifndef SIO_BSP_HANDLE
-#define SIO_BSP_HANDLE _WSAIOR(IOC_WS2, 27)
-#endif
-#ifndef SIO_BSP_HANDLE_SELECT
-#define SIO_BSP_HANDLE_SELECT _WSAIOR(IOC_WS2, 28)
-#endif
-#ifndef SIO_BSP_HANDLE_POLL
-#define SIO_BSP_HANDLE_POLL _WSAIOR(IOC_WS2, 29)
-#endif
-#ifndef SIO_BASE_HANDLE
-#define SIO_BASE_HANDLE _WSAIOR(IOC_WS2, 34)
-#endif
-
 /* Bytes in flight per stream direction (the receiver's window). */
 #define MN_WINDOW 65536u
 /* Default SO_RCVBUF/SO_SNDBUF; SO_RCVBUF bounds a datagram queue. */

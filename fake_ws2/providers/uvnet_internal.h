@@ -43,19 +43,6 @@
 #include "uvnet_loop.h"
 #include "wsp_common.h"
 
-#ifndef SIO_BSP_HANDLE
-#define SIO_BSP_HANDLE _WSAIOR(IOC_WS2, 27)
-#endif
-#ifndef SIO_BSP_HANDLE_SELECT
-#define SIO_BSP_HANDLE_SELECT _WSAIOR(IOC_WS2, 28)
-#endif
-#ifndef SIO_BSP_HANDLE_POLL
-#define SIO_BSP_HANDLE_POLL _WSAIOR(IOC_WS2, 29)
-#endif
-#ifndef SIO_BASE_HANDLE
-#define SIO_BASE_HANDLE _WSAIOR(IOC_WS2, 34)
-#endif
-
 /* Default SO_RCVBUF/SO_SNDBUF, as reported. */
 #define UN_DEFAULT_BUF 65536
 /* Bytes a socket holds above its SO_RCVBUF/SO_SNDBUF before receiving

@@ -85,46 +85,12 @@ int WSPAPI un_WSPSetSockOpt(SOCKET h, int level, int name, const char *optval,
 
 /* ---- WSPIoctl ---- */
 
-static int ioctl_out(LPVOID out, DWORD outlen, const void *value, DWORD size,
-                     DWORD *bytes) {
-  if (out == NULL || outlen < size)
-    return WSAEFAULT;
-  memcpy(out, value, size);
-  *bytes = size;
-  return 0;
-}
-
 static int do_ioctl(un_socket *s, DWORD code, LPVOID in, DWORD inlen,
                     LPVOID out, DWORD outlen, DWORD *bytes) {
-  u_long v;
-  switch (code) {
-  case FIONBIO:
-    if (in == NULL || inlen < sizeof(u_long))
-      return WSAEFAULT;
-    memcpy(&v, in, sizeof v);
-    if (v == 0 && wsp_events_active(&s->ev))
-      return WSAEINVAL; /* WSPEventSelect/WSPAsyncSelect in force */
-    s->nonblocking = v != 0;
-    return 0;
-  case FIONREAD:
-    v = s->type == SOCK_STREAM ? s->rq_bytes : s->dq.bytes;
-    return ioctl_out(out, outlen, &v, sizeof v, bytes);
-  case SIOCATMARK:
-    v = TRUE; /* no out-of-band data, ever */
-    return ioctl_out(out, outlen, &v, sizeof v, bytes);
-  case SIO_GET_EXTENSION_FUNCTION_POINTER:
-    if (in == NULL || inlen < sizeof(GUID) || out == NULL ||
-        outlen < sizeof(void *))
-      return WSAEFAULT;
-    return WSAEINVAL; /* no extension functions */
-  case SIO_BASE_HANDLE:
-  case SIO_BSP_HANDLE:
-  case SIO_BSP_HANDLE_SELECT:
-  case SIO_BSP_HANDLE_POLL:
-    return ioctl_out(out, outlen, &s->handle, sizeof s->handle, bytes);
-  default:
-    return WSAEINVAL;
-  }
+  wsp_ioctl_sock io = {s->handle, &s->nonblocking, &s->ev,
+                       s->type == SOCK_STREAM ? s->rq_bytes : s->dq.bytes,
+                       NULL};
+  return wsp_ioctl(&io, code, in, inlen, out, outlen, bytes);
 }
 
 int WSPAPI un_WSPIoctl(SOCKET h, DWORD code, LPVOID in, DWORD inlen, LPVOID out,

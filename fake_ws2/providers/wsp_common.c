@@ -586,6 +586,69 @@ void wsp_events_clear(wsp_events *e) {
   e->hwnd = NULL;
 }
 
+/* ---- WSPIoctl ---- */
+
+#ifndef SIO_BSP_HANDLE
+#define SIO_BSP_HANDLE _WSAIOR(IOC_WS2, 27)
+#endif
+#ifndef SIO_BSP_HANDLE_SELECT
+#define SIO_BSP_HANDLE_SELECT _WSAIOR(IOC_WS2, 28)
+#endif
+#ifndef SIO_BSP_HANDLE_POLL
+#define SIO_BSP_HANDLE_POLL _WSAIOR(IOC_WS2, 29)
+#endif
+#ifndef SIO_BASE_HANDLE
+#define SIO_BASE_HANDLE _WSAIOR(IOC_WS2, 34)
+#endif
+
+static int ioctl_out(LPVOID out, DWORD outlen, const void *value, DWORD size,
+                     DWORD *bytes) {
+  if (out == NULL || outlen < size)
+    return WSAEFAULT;
+  memcpy(out, value, size);
+  *bytes = size;
+  return 0;
+}
+
+int wsp_ioctl(const wsp_ioctl_sock *s, DWORD code, LPVOID in, DWORD inlen,
+              LPVOID out, DWORD outlen, DWORD *bytes) {
+  u_long v;
+  switch (code) {
+  case FIONBIO:
+    if (in == NULL || inlen < sizeof(u_long))
+      return WSAEFAULT;
+    memcpy(&v, in, sizeof v);
+    if (v == 0 && wsp_events_active(s->ev))
+      return WSAEINVAL; /* WSPEventSelect/WSPAsyncSelect in force */
+    *s->nonblocking = v != 0;
+    return 0;
+  case FIONREAD:
+    v = s->readable;
+    return ioctl_out(out, outlen, &v, sizeof v, bytes);
+  case SIOCATMARK:
+    v = TRUE; /* no out-of-band data, ever */
+    return ioctl_out(out, outlen, &v, sizeof v, bytes);
+  case SIO_GET_EXTENSION_FUNCTION_POINTER: {
+    if (in == NULL || inlen < sizeof(GUID) || out == NULL ||
+        outlen < sizeof(void *))
+      return WSAEFAULT;
+    GUID guid;
+    memcpy(&guid, in, sizeof guid);
+    void *fn = s->extension != NULL ? s->extension(&guid) : NULL;
+    if (fn == NULL)
+      return WSAEINVAL;
+    return ioctl_out(out, outlen, &fn, sizeof fn, bytes);
+  }
+  case SIO_BASE_HANDLE:
+  case SIO_BSP_HANDLE:
+  case SIO_BSP_HANDLE_SELECT:
+  case SIO_BSP_HANDLE_POLL:
+    return ioctl_out(out, outlen, &s->handle, sizeof s->handle, bytes);
+  default:
+    return WSAEINVAL;
+  }
+}
+
 /* ---- WSPSelect ---- */
 
 /* The longest single wait of a select (about 24.8 days), below INFINITE. */

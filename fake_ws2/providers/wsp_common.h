@@ -362,6 +362,29 @@ void wsp_events_inherit(wsp_events *dst, const wsp_events *src);
 /* Ends the registration (closesocket: no notification afterwards). */
 void wsp_events_clear(wsp_events *e);
 
+/* ---- WSPIoctl ---- */
+
+/* What WSPIoctl's codes need of a socket. */
+typedef struct wsp_ioctl_sock {
+  SOCKET handle;     /* SIO_BASE_HANDLE, SIO_BSP_HANDLE* */
+  BOOL *nonblocking; /* FIONBIO */
+  const wsp_events *ev;
+  u_long readable; /* FIONREAD: bytes a receive would take now */
+  /* SIO_GET_EXTENSION_FUNCTION_POINTER: the function for guid, or NULL;
+   * NULL when the provider has none. */
+  void *(*extension)(const GUID *guid);
+} wsp_ioctl_sock;
+
+/* WSPIoctl's work on s: FIONBIO (WSAEINVAL when clearing it while a
+ * WSPEventSelect/WSPAsyncSelect registration is in force), FIONREAD,
+ * SIOCATMARK (always TRUE: no out-of-band data),
+ * SIO_GET_EXTENSION_FUNCTION_POINTER, SIO_BASE_HANDLE and the
+ * SIO_BSP_HANDLE* codes (s's own handle: a base provider). 0 with the bytes
+ * written to out in *bytes, WSAEFAULT (in or out missing or too short) or
+ * WSAEINVAL (an unknown extension, or any other code). */
+int wsp_ioctl(const wsp_ioctl_sock *s, DWORD code, LPVOID in, DWORD inlen,
+              LPVOID out, DWORD outlen, DWORD *bytes);
+
 /* ---- WSPSelect ---- */
 
 /* What wsp_select needs from a provider; all called under *lock. */
