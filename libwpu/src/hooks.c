@@ -177,7 +177,7 @@ int wpu__hook_kernel32(const char *name) {
   return entry_only(WPU_HOOK_KERNEL32, name, 0);
 }
 
-int wpu__hook_alloc(const char *what, size_t size) {
+int wpu__hook_alloc_slow(const char *what, size_t size) {
   return entry_only(WPU_HOOK_ALLOC, what, size);
 }
 

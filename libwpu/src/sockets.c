@@ -23,8 +23,8 @@ static SOCKET create(wpu_kind kind, DWORD catalog_id, DWORD_PTR context,
   return (SOCKET)h;
 }
 
-static int get_context(SOCKET s, unsigned kinds, PDWORD_PTR lpContext,
-                       LPINT lpErrno) {
+static inline __attribute__((always_inline)) int
+get_context(SOCKET s, unsigned kinds, PDWORD_PTR lpContext, LPINT lpErrno) {
   wpu_world *w = wpu__enter(lpErrno);
   if (w == NULL)
     return SOCKET_ERROR;
@@ -52,23 +52,48 @@ static int close_socket(SOCKET s, unsigned kinds, LPINT lpErrno) {
   return 0;
 }
 
-SOCKET WSPAPI WPUCreateSocketHandle(DWORD dwCatalogEntryId, DWORD_PTR dwContext,
-                                    LPINT lpErrno) {
+/* The three hot upcalls keep their hooked body in a function of the same
+ * calling convention of its own, reached by a tail call only while a double
+ * is on: their fast path then makes no call at all, so it neither pays the
+ * ms_abi -> sysv register saves nor the hook bookkeeping (bench_handles). */
+static SOCKET WSPAPI __attribute__((noinline))
+create_hooked(DWORD dwCatalogEntryId, DWORD_PTR dwContext, LPINT lpErrno) {
   WPU_HOOKED(SOCKET, INVALID_SOCKET, WPU_HOOK_UPCALL, "WPUCreateSocketHandle",
              dwCatalogEntryId, 0, NULL, lpErrno,
              create(WPU_KIND_SOCKET, dwCatalogEntryId, dwContext, lpErrno));
 }
 
-int WSPAPI WPUQuerySocketHandleContext(SOCKET s, PDWORD_PTR lpContext,
-                                       LPINT lpErrno) {
+SOCKET WSPAPI WPUCreateSocketHandle(DWORD dwCatalogEntryId, DWORD_PTR dwContext,
+                                    LPINT lpErrno) {
+  if (__builtin_expect(wpu__hooks_on(), 0))
+    return create_hooked(dwCatalogEntryId, dwContext, lpErrno);
+  return create(WPU_KIND_SOCKET, dwCatalogEntryId, dwContext, lpErrno);
+}
+
+static int WSPAPI __attribute__((noinline))
+query_hooked(SOCKET s, PDWORD_PTR lpContext, LPINT lpErrno) {
   WPU_HOOKED(int, SOCKET_ERROR, WPU_HOOK_UPCALL, "WPUQuerySocketHandleContext",
              0, s, NULL, lpErrno,
              get_context(s, KINDS_CREATED, lpContext, lpErrno));
 }
 
-int WSPAPI WPUCloseSocketHandle(SOCKET s, LPINT lpErrno) {
+int WSPAPI WPUQuerySocketHandleContext(SOCKET s, PDWORD_PTR lpContext,
+                                       LPINT lpErrno) {
+  if (__builtin_expect(wpu__hooks_on(), 0))
+    return query_hooked(s, lpContext, lpErrno);
+  return get_context(s, KINDS_CREATED, lpContext, lpErrno);
+}
+
+static int WSPAPI __attribute__((noinline))
+close_hooked(SOCKET s, LPINT lpErrno) {
   WPU_HOOKED(int, SOCKET_ERROR, WPU_HOOK_UPCALL, "WPUCloseSocketHandle", 0, s,
              NULL, lpErrno, close_socket(s, KINDS_CREATED, lpErrno));
+}
+
+int WSPAPI WPUCloseSocketHandle(SOCKET s, LPINT lpErrno) {
+  if (__builtin_expect(wpu__hooks_on(), 0))
+    return close_hooked(s, lpErrno);
+  return close_socket(s, KINDS_CREATED, lpErrno);
 }
 
 static SOCKET modify_ifs(DWORD dwCatalogEntryId, SOCKET ProposedHandle,
