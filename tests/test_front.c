@@ -345,7 +345,6 @@ static void read_file_on_a_non_socket_fails_with_invalid_handle(void **state) {
   assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
 }
 
-
 /* ---- Addresses ---- */
 
 static void address_helpers_parse_and_print_loopback(void **state) {

@@ -487,8 +487,7 @@ static DWORD WINAPI racing_caller(LPVOID arg) {
   return 0;
 }
 
-static void provider_started_again_while_another_thread_calls_it(
-    void **state) {
+static void provider_started_again_while_another_thread_calls_it(void **state) {
   (void)state;
   static const WCHAR path[] = L"%SystemRoot%\\system32\\racing_provider.dll";
   const wpu_export exports[] = {

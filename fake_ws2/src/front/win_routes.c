@@ -81,8 +81,8 @@ static BOOL WINAPI route_ReadFile(HANDLE h, LPVOID buf, DWORD n, LPDWORD got,
   return real(h, buf, n, got, ov);
 }
 
-static BOOL WINAPI route_WriteFile(HANDLE h, LPCVOID buf, DWORD n,
-                                   LPDWORD sent, LPOVERLAPPED ov) {
+static BOOL WINAPI route_WriteFile(HANDLE h, LPCVOID buf, DWORD n, LPDWORD sent,
+                                   LPOVERLAPPED ov) {
   static write_file_fn real;
   if (world_socket(h))
     return fws2__WriteFile(h, buf, n, sent, ov);

@@ -165,7 +165,8 @@ int wpu_plat_word_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns) {
     ts.tv_nsec = (long)(timeout_ns % 1000000000u);
     tp = &ts;
   }
-  if (syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, tp, NULL, 0) != 0 &&
+  if (syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, tp, NULL, 0) !=
+          0 &&
       errno == ETIMEDOUT)
     return WPU_PLAT_ETIMEDOUT;
   return 0; /* woken, the word changed already, or a signal */
