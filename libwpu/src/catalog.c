@@ -2,7 +2,8 @@
  * (WSCInstallProvider, WSCInstallProviderAndChains and its 64_32 form,
  * WSCDeinstallProvider, WSCUpdateProvider, WSCWriteProviderOrder), the
  * readers (WSCEnumProtocols, WSCGetProviderPath, the WPUGetProviderPath
- * upcall, WSAEnumProtocolsW/A) and wpu/catalog.h.
+ * upcall, WSAEnumProtocolsW/A) and wpu/catalog.h (its listing,
+ * wpu_catalog_format, is catalog_format.c's).
  *
  * A world's catalog is an ordered array of entries (a WSAPROTOCOL_INFOW and
  * the provider path as stored), made on first use and freed with the
@@ -26,8 +27,8 @@
  * check its proc table (WSAEINVALIDPROCTABLE is never returned); name-space
  * providers. WSASYSCALLFAILURE and WSAENETDOWN cannot happen here.
  *
- * (Longer than most files: its entry points share one model and its
- * helpers; splitting them would spread the locking rules over files.)
+ * (Longer than most files: its entry points share one model, its helpers
+ * and its locking rules; the listing, which only reads, is apart.)
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1042,108 +1043,14 @@ int wpu_catalog_at(size_t index, WSAPROTOCOL_INFOW *info) {
   return err;
 }
 
-/* ---- wpu_catalog_format ---- */
+/* ---- For catalog_format.c ---- */
 
-typedef struct out {
-  char *buf;
-  size_t size;
-  size_t len; /* what the whole listing needs so far */
-} out;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-outf(out *o, const char *fmt, ...) {
-  char spare[1];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = o->len < o->size
-              ? vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap)
-              : vsnprintf(spare, 0, fmt, ap);
-  va_end(ap);
-  if (n > 0)
-    o->len += (size_t)n;
-}
-
-/* Writes a wide string as UTF-8. */
-static void out_wide(out *o, const WCHAR *s, size_t max) {
-  for (size_t i = 0; i < max && s[i] != 0; i++) {
-    unsigned long cp = s[i];
-    if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < max && s[i + 1] >= 0xDC00 &&
-        s[i + 1] <= 0xDFFF) {
-      cp = 0x10000 + ((cp - 0xD800) << 10) + (s[i + 1] - 0xDC00);
-      i++;
-    } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-      cp = 0xFFFD; /* an unpaired surrogate */
-    }
-    if (cp < 0x80)
-      outf(o, "%c", (int)cp);
-    else if (cp < 0x800)
-      outf(o, "%c%c", (int)(0xC0 | cp >> 6), (int)(0x80 | (cp & 0x3F)));
-    else if (cp < 0x10000)
-      outf(o, "%c%c%c", (int)(0xE0 | cp >> 12), (int)(0x80 | (cp >> 6 & 0x3F)),
-           (int)(0x80 | (cp & 0x3F)));
-    else
-      outf(o, "%c%c%c%c", (int)(0xF0 | cp >> 18),
-           (int)(0x80 | (cp >> 12 & 0x3F)), (int)(0x80 | (cp >> 6 & 0x3F)),
-           (int)(0x80 | (cp & 0x3F)));
-  }
-}
-
-static const char *entry_type(int chain_len) {
-  if (chain_len == LAYERED_PROTOCOL)
-    return "Layered Service Provider";
-  return chain_len == BASE_PROTOCOL ? "Base Service Provider"
-                                    : "Layered Chain Entry";
-}
-
-static void format_entry(out *o, const entry *e) {
-  const WSAPROTOCOL_INFOW *i = &e->info;
-  const GUID *g = &i->ProviderId;
-  const char *rule = "------------------------------------------------------";
-  outf(o, "Winsock Catalog Provider Entry\n%s\n", rule);
-  outf(o, "%-36s%s\n", "Entry Type:", entry_type(i->ProtocolChain.ChainLen));
-  outf(o, "%-36s", "Description:");
-  out_wide(o, i->szProtocol, WSAPROTOCOL_LEN + 1);
-  outf(o, "\n%-36s{%08lX-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}\n",
-       "Provider ID:", (unsigned long)g->Data1, g->Data2, g->Data3, g->Data4[0],
-       g->Data4[1], g->Data4[2], g->Data4[3], g->Data4[4], g->Data4[5],
-       g->Data4[6], g->Data4[7]);
-  outf(o, "%-36s", "Provider Path:");
-  out_wide(o, e->path, MAX_PATH);
-  outf(o, "\n%-36s%lu\n",
-       "Catalog Entry ID:", (unsigned long)i->dwCatalogEntryId);
-  outf(o, "%-36s%d\n", "Version:", i->iVersion);
-  outf(o, "%-36s%d\n", "Address Family:", i->iAddressFamily);
-  outf(o, "%-36s%d\n", "Max Address Length:", i->iMaxSockAddr);
-  outf(o, "%-36s%d\n", "Min Address Length:", i->iMinSockAddr);
-  outf(o, "%-36s%d\n", "Socket Type:", i->iSocketType);
-  outf(o, "%-36s%d\n", "Protocol:", i->iProtocol);
-  outf(o, "%-36s0x%lx\n", "Service Flags:", (unsigned long)i->dwServiceFlags1);
-  outf(o, "%-36s0x%lx\n", "Provider Flags:", (unsigned long)i->dwProviderFlags);
-  outf(o, "%-36s%d\n", "Protocol Chain Length:", i->ProtocolChain.ChainLen);
-  if (i->ProtocolChain.ChainLen > BASE_PROTOCOL) {
-    outf(o, "%-36s", "Protocol Chain:");
-    for (int k = 0; k < i->ProtocolChain.ChainLen && k < MAX_PROTOCOL_CHAIN;
-         k++)
-      outf(o, k == 0 ? "%lu" : " > %lu",
-           (unsigned long)i->ProtocolChain.ChainEntries[k]);
-    outf(o, "\n");
-  }
-  outf(o, "\n");
-}
-
-size_t wpu_catalog_format(char *buf, size_t size) {
-  out o = {buf, buf == NULL ? 0 : size, 0};
-  if (o.size != 0)
-    buf[0] = 0;
-  wpu_catalog *c = peek(wpu__world());
+void wpu__catalog_visit(wpu_world *w, wpu__catalog_visitor fn, void *user) {
+  wpu_catalog *c = peek(w);
   if (c == NULL)
-    return 0;
+    return;
   wpu_plat_mutex_lock(c->mu);
   for (size_t i = 0; i < c->count; i++)
-    format_entry(&o, &c->entries[i]);
+    fn(&c->entries[i].info, c->entries[i].path, user);
   wpu_plat_mutex_unlock(c->mu);
-  return o.len;
 }

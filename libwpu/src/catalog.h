@@ -42,4 +42,11 @@ int WSAAPI wpu__enum_protocols_a(LPINT lpiProtocols,
                                  LPWSAPROTOCOL_INFOA lpProtocolBuffer,
                                  LPDWORD lpdwBufferLength);
 
+/* Calls fn with every entry of world w's catalog (its WSAPROTOCOL_INFOW
+ * and stored path), in catalog order, under the catalog's lock: fn must not
+ * call into the catalog. Nothing happens for a world without a catalog. */
+typedef void (*wpu__catalog_visitor)(const WSAPROTOCOL_INFOW *info,
+                                     const WCHAR *path, void *user);
+void wpu__catalog_visit(wpu_world *w, wpu__catalog_visitor fn, void *user);
+
 #endif /* WPU_CATALOG_INTERNAL_H */
