@@ -9,10 +9,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
 #include <fws2/fixture.h>
+#include <wpu/sockets.h>
 #include <wpu/wpu.h>
 
 #define WAIT_MS 10000
@@ -340,6 +342,152 @@ static void closing_a_port_releases_every_parked_waiter(void **state) {
 
 #endif
 
+/* ---- Held wake-ups (wpu_wakes_hold) ---- */
+
+typedef struct {
+  HANDLE port;
+  HANDLE ready; /* auto-reset: set before each round's first wait */
+  HANDLE done;  /* auto-reset: set after each round */
+  int rounds;
+  int got;      /* packets taken, in order */
+  int in_order; /* every packet came with the byte count expected */
+} held_args;
+
+static DWORD WINAPI take_rounds(LPVOID arg) {
+  held_args *a = arg;
+  a->in_order = 1;
+  for (int r = 0; r < a->rounds; r++) {
+    for (int k = 0; k < 3; k++) {
+      DWORD bytes = 0;
+      ULONG_PTR key = 0;
+      LPOVERLAPPED ov = NULL;
+      if (k == 0)
+        SetEvent(a->ready);
+      if (!GetQueuedCompletionStatus(a->port, &bytes, &key, &ov, WAIT_MS))
+        return 1;
+      a->in_order &= bytes == (DWORD)(r * 3 + k) && key == 9;
+      a->got++;
+    }
+    SetEvent(a->done);
+  }
+  return 0;
+}
+
+/* A lost wake-up leaves the taker asleep until its own timeout (WAIT_MS):
+ * a round that takes longer than this failed. */
+#define ROUND_MS (WAIT_MS / 4)
+
+/* A provider completing under its lock holds the wake-ups: the packets
+ * still go to the waiter at once and in order, and it wakes at the release
+ * (a lost wake-up would leave it asleep until WAIT_MS fails the test). */
+static void completions_while_wakeups_are_held_reach_the_waiter_at_release(
+    void **state) {
+  (void)state;
+  int err = 0;
+  SOCKET s = wpu_ifs_handle_create(0, &err);
+  assert_int_not_equal(s, INVALID_SOCKET);
+  held_args a = {must_port(), CreateEventW(NULL, FALSE, FALSE, NULL),
+                 CreateEventW(NULL, FALSE, FALSE, NULL), 200, 0, 0};
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)s, a.port, 9, 0), a.port);
+  HANDLE t = CreateThread(NULL, 0, take_rounds, &a, 0, NULL);
+  assert_non_null(t);
+  WSAOVERLAPPED ov[3];
+  for (int r = 0; r < a.rounds; r++) {
+    /* The taker is waiting, or about to: the first wake-up is held. */
+    assert_int_equal(WaitForSingleObject(a.ready, WAIT_MS), WAIT_OBJECT_0);
+    wpu_wakes_hold();
+    for (int k = 0; k < 3; k++) {
+      memset(&ov[k], 0, sizeof ov[k]);
+      assert_int_equal(wpu_ifs_complete_overlapped(s, &ov[k], 0,
+                                                   (DWORD)(r * 3 + k), &err),
+                       0);
+    }
+    wpu_wakes_release();
+    assert_int_equal(WaitForSingleObject(a.done, ROUND_MS), WAIT_OBJECT_0);
+  }
+  assert_int_equal(WaitForSingleObject(t, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(a.got, a.rounds * 3);
+  assert_true(a.in_order);
+  CloseHandle(t);
+  CloseHandle(a.ready);
+  CloseHandle(a.done);
+  CloseHandle(a.port);
+  assert_int_equal(wpu_ifs_handle_close(s, &err), 0);
+}
+
+typedef struct {
+  HANDLE port;
+  HANDLE started; /* a semaphore: released before each wait */
+  BOOL ok;
+} one_args;
+
+static DWORD WINAPI take_one(LPVOID arg) {
+  one_args *a = arg;
+  DWORD bytes;
+  ULONG_PTR key;
+  LPOVERLAPPED ov;
+  ReleaseSemaphore(a->started, 1, NULL);
+  a->ok = GetQueuedCompletionStatus(a->port, &bytes, &key, &ov, WAIT_MS);
+  return 0;
+}
+
+/* More sleepers than can be held (16), under nested holds: the rest wake at
+ * once, the held ones at the outermost release; none is lost. */
+static void wakeups_beyond_the_held_limit_and_nested_holds_are_not_lost(
+    void **state) {
+  (void)state;
+  enum { N = 24 };
+  HANDLE port = must_port();
+  HANDLE started = CreateSemaphoreW(NULL, 0, N, NULL);
+  one_args a[N];
+  HANDLE t[N];
+  for (int i = 0; i < N; i++) {
+    a[i] = (one_args){port, started, FALSE};
+    t[i] = CreateThread(NULL, 0, take_one, &a[i], 0, NULL);
+    assert_non_null(t[i]);
+  }
+  for (int i = 0; i < N; i++)
+    assert_int_equal(WaitForSingleObject(started, WAIT_MS), WAIT_OBJECT_0);
+  wpu_wakes_hold();
+  wpu_wakes_hold();
+  for (int i = 0; i < N; i++)
+    assert_true(PostQueuedCompletionStatus(port, (DWORD)i, 1, NULL));
+  wpu_wakes_release(); /* inner: nothing yet */
+  wpu_wakes_release();
+  assert_int_equal(WaitForMultipleObjects(N, t, TRUE, ROUND_MS),
+                   WAIT_OBJECT_0);
+  for (int i = 0; i < N; i++) {
+    assert_true(a[i].ok);
+    CloseHandle(t[i]);
+  }
+  CloseHandle(started);
+  CloseHandle(port);
+}
+
+/* A release without a hold does nothing, and does not make the next hold
+ * end early. */
+static void wakeups_release_without_hold_does_nothing(void **state) {
+  (void)state;
+  wpu_wakes_release();
+  wpu_wakes_release();
+  held_args a = {must_port(), CreateEventW(NULL, FALSE, FALSE, NULL),
+                 CreateEventW(NULL, FALSE, FALSE, NULL), 1, 0, 0};
+  HANDLE t = CreateThread(NULL, 0, take_rounds, &a, 0, NULL);
+  assert_int_equal(WaitForSingleObject(a.ready, WAIT_MS), WAIT_OBJECT_0);
+  wpu_wakes_hold();
+  for (int k = 0; k < 3; k++)
+    assert_true(PostQueuedCompletionStatus(a.port, (DWORD)k, 9, NULL));
+  wpu_wakes_release();
+  assert_int_equal(WaitForSingleObject(a.done, ROUND_MS), WAIT_OBJECT_0);
+  assert_int_equal(WaitForSingleObject(t, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(a.got, 3);
+  assert_true(a.in_order);
+  CloseHandle(t);
+  CloseHandle(a.ready);
+  CloseHandle(a.done);
+  CloseHandle(a.port);
+}
+
 static void duplicate_of_a_port_keeps_it_open(void **state) {
   (void)state;
   HANDLE p = must_port();
@@ -382,6 +530,9 @@ int main(void) {
       T(closing_a_port_releases_every_parked_waiter),
 #endif
       T(duplicate_of_a_port_keeps_it_open),
+      T(completions_while_wakeups_are_held_reach_the_waiter_at_release),
+      T(wakeups_beyond_the_held_limit_and_nested_holds_are_not_lost),
+      T(wakeups_release_without_hold_does_nothing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -130,18 +130,22 @@ DWORD un_send_room(const un_socket *s) {
 /* The loop's callbacks wake a socket's own waiter once they have left the
  * lock (un_cb_leave): woken under it, the waiter would find the lock held,
  * sleep again and need a second wake. The loop holds a reference to the
- * socket, so the event outlives the callback. */
+ * socket, so the event outlives the callback. For the same reason the
+ * wake-ups of threads waiting on completion ports are held until then
+ * (wpu_wakes_hold): the thread a completion wakes calls in again at once. */
 static __thread un_wakes *deferred;
 
 void un_cb_enter(un_wakes *w) {
   w->n = 0;
   deferred = w;
+  wpu_wakes_hold();
   EnterCriticalSection(&un.lock);
 }
 
 void un_cb_leave(un_wakes *w) {
   deferred = NULL;
   LeaveCriticalSection(&un.lock);
+  wpu_wakes_release();
   for (int i = 0; i < w->n; i++)
     SetEvent(w->ev[i]);
 }

@@ -1,6 +1,8 @@
-/* overlapped.c: WPUCompleteOverlappedRequest and the completion-port
- * association of socket handles. */
+/* overlapped.c: WPUCompleteOverlappedRequest, the completion-port
+ * association of socket handles, and held wake-ups (wpu_wakes_hold). */
 #include <stdlib.h>
+
+#include <platform.h>
 
 #include "hooks_impl.h"
 #include "overlapped.h"
@@ -193,4 +195,41 @@ int wpu_ifs_complete_overlapped(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
   return hooked_complete("IFS completion", s, WPU_KIND_BIT(WPU_KIND_IFS_SOCKET),
                          lpOverlapped, dwError, cbTransferred, lpErrno,
                          WSAENOTSOCK);
+}
+
+/* ---- Held wake-ups (wpu/sockets.h) ---- */
+
+/* On Windows the kernel wakes the port's waiters: nothing is held. */
+#define WAKES_HELD_MAX 16
+
+static _Thread_local struct {
+  int depth; /* nesting of wpu_wakes_hold */
+  int n;
+  uint32_t *word[WAKES_HELD_MAX];
+} held;
+
+void wpu_wakes_hold(void) {
+  held.depth++;
+}
+
+void wpu_wakes_release(void) {
+  if (held.depth == 0 || --held.depth > 0)
+    return;
+  /* The sleepers' records may be gone by now (a waiter that timed out):
+   * a wake does not touch the word, and a spurious one is harmless. */
+  int n = held.n;
+  held.n = 0;
+#ifndef _WIN32
+  for (int i = 0; i < n; i++)
+    wpu_plat_word_wake(held.word[i]);
+#else
+  (void)n;
+#endif
+}
+
+int wpu__wake_hold(uint32_t *word) {
+  if (held.depth == 0 || held.n == WAKES_HELD_MAX)
+    return 0;
+  held.word[held.n++] = word;
+  return 1;
 }

@@ -9,6 +9,8 @@
 #ifndef WPU_OVERLAPPED_H
 #define WPU_OVERLAPPED_H
 
+#include <stdint.h>
+
 #include <winsock2.h>
 
 /* Whether s can be associated with a port: 0, ERROR_INVALID_HANDLE (not a
@@ -32,6 +34,11 @@ void wpu__port_release(void *port);
  * Returns 0 or an error code. */
 DWORD wpu__port_post(void *port, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov,
                      DWORD error);
+
+/* A wake-up of the futex word of a thread sleeping on a port: held (1,
+ * the word is woken at the outermost wpu_wakes_release) when the calling
+ * thread holds wake-ups and has room for one more, else 0 (wake it now). */
+int wpu__wake_hold(uint32_t *word);
 
 /* NTSTATUS that carries a Win32 error code (FACILITY_NTWIN32). */
 #define WPU_NTSTATUS_FROM_WIN32(e) (0xC0070000u | ((e)&0xffffu))

@@ -53,6 +53,29 @@ int wpu_ifs_complete_overlapped(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
                                 DWORD dwError, DWORD cbTransferred,
                                 LPINT lpErrno);
 
+/* Holds, on the calling thread, the wake-ups its completions cause, until
+ * the matching wpu_wakes_release(). A provider that completes requests
+ * while holding a lock of its own (a loop thread's callback, say) holds
+ * the wake-ups around the locked part, so that the thread a completion
+ * wakes does not run into the lock at once and spin or sleep on it again
+ * (bench_uvnet measured this as the largest cost of a 64 KiB echo).
+ *
+ * Only the wake itself waits: the packet is queued, or handed to the
+ * waiting thread, at once and in order, so other threads dequeue it as
+ * usual. What is held: threads sleeping in GetQueuedCompletionStatus(Ex)
+ * without alerting (the Linux emulation; on the Windows build the kernel
+ * wakes and both functions only count). Event signals, alertable waits and
+ * APCs wake at once. Holds nest: the outermost release wakes every thread
+ * held, in order. At most 16 wake-ups are held; beyond that a wake-up
+ * happens at once.
+ *
+ * The caller must not block between the two calls (wait, sleep, or a call
+ * that may): a thread it would have woken sleeps until the release.
+ * A release without a hold does nothing. Thread-safe: the state is the
+ * calling thread's own. */
+void wpu_wakes_hold(void);
+void wpu_wakes_release(void);
+
 /* The catalog entry the first WPUModifyIFSHandle registered s under: the
  * base provider that made it (ReadFile/WriteFile on an IFS handle go
  * straight to it). 0 when s is not a live IFS handle or was never

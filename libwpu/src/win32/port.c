@@ -130,8 +130,9 @@ static DWORD port_post(wpu_port *p, const wpu_packet *pk) {
      * lock before it leaves, so the record is still there. */
     uint32_t was = __atomic_exchange_n(&w->state, W_DONE, __ATOMIC_RELEASE);
     wpu_plat_mutex_unlock(p->mu);
-    /* The waiter may be gone by now: the wake does not touch its record. */
-    if (was == W_SLEEP)
+    /* The waiter may be gone by now: the wake does not touch its record.
+     * The wake waits when this thread holds wake-ups (wpu_wakes_hold). */
+    if (was == W_SLEEP && !wpu__wake_hold(&w->state))
       wpu_plat_word_wake(&w->state);
     return 0;
   }
