@@ -380,14 +380,18 @@ static DWORD WINAPI take_rounds(LPVOID arg) {
 /* A provider completing under its lock holds the wake-ups: the packets
  * still go to the waiter at once and in order, and it wakes at the release
  * (a lost wake-up would leave it asleep until WAIT_MS fails the test). */
-static void completions_while_wakeups_are_held_reach_the_waiter_at_release(
-    void **state) {
+static void
+completions_while_wakeups_are_held_reach_the_waiter_at_release(void **state) {
   (void)state;
   int err = 0;
   SOCKET s = wpu_ifs_handle_create(0, &err);
   assert_int_not_equal(s, INVALID_SOCKET);
-  held_args a = {must_port(), CreateEventW(NULL, FALSE, FALSE, NULL),
-                 CreateEventW(NULL, FALSE, FALSE, NULL), 200, 0, 0};
+  held_args a = {must_port(),
+                 CreateEventW(NULL, FALSE, FALSE, NULL),
+                 CreateEventW(NULL, FALSE, FALSE, NULL),
+                 200,
+                 0,
+                 0};
   assert_ptr_equal(CreateIoCompletionPort((HANDLE)s, a.port, 9, 0), a.port);
   HANDLE t = CreateThread(NULL, 0, take_rounds, &a, 0, NULL);
   assert_non_null(t);
@@ -398,9 +402,9 @@ static void completions_while_wakeups_are_held_reach_the_waiter_at_release(
     wpu_wakes_hold();
     for (int k = 0; k < 3; k++) {
       memset(&ov[k], 0, sizeof ov[k]);
-      assert_int_equal(wpu_ifs_complete_overlapped(s, &ov[k], 0,
-                                                   (DWORD)(r * 3 + k), &err),
-                       0);
+      assert_int_equal(
+          wpu_ifs_complete_overlapped(s, &ov[k], 0, (DWORD)(r * 3 + k), &err),
+          0);
     }
     wpu_wakes_release();
     assert_int_equal(WaitForSingleObject(a.done, ROUND_MS), WAIT_OBJECT_0);
@@ -433,8 +437,8 @@ static DWORD WINAPI take_one(LPVOID arg) {
 
 /* More sleepers than can be held (16), under nested holds: the rest wake at
  * once, the held ones at the outermost release; none is lost. */
-static void wakeups_beyond_the_held_limit_and_nested_holds_are_not_lost(
-    void **state) {
+static void
+wakeups_beyond_the_held_limit_and_nested_holds_are_not_lost(void **state) {
   (void)state;
   enum { N = 24 };
   HANDLE port = must_port();
@@ -454,8 +458,7 @@ static void wakeups_beyond_the_held_limit_and_nested_holds_are_not_lost(
     assert_true(PostQueuedCompletionStatus(port, (DWORD)i, 1, NULL));
   wpu_wakes_release(); /* inner: nothing yet */
   wpu_wakes_release();
-  assert_int_equal(WaitForMultipleObjects(N, t, TRUE, ROUND_MS),
-                   WAIT_OBJECT_0);
+  assert_int_equal(WaitForMultipleObjects(N, t, TRUE, ROUND_MS), WAIT_OBJECT_0);
   for (int i = 0; i < N; i++) {
     assert_true(a[i].ok);
     CloseHandle(t[i]);
@@ -470,8 +473,12 @@ static void wakeups_release_without_hold_does_nothing(void **state) {
   (void)state;
   wpu_wakes_release();
   wpu_wakes_release();
-  held_args a = {must_port(), CreateEventW(NULL, FALSE, FALSE, NULL),
-                 CreateEventW(NULL, FALSE, FALSE, NULL), 1, 0, 0};
+  held_args a = {must_port(),
+                 CreateEventW(NULL, FALSE, FALSE, NULL),
+                 CreateEventW(NULL, FALSE, FALSE, NULL),
+                 1,
+                 0,
+                 0};
   HANDLE t = CreateThread(NULL, 0, take_rounds, &a, 0, NULL);
   assert_int_equal(WaitForSingleObject(a.ready, WAIT_MS), WAIT_OBJECT_0);
   wpu_wakes_hold();
