@@ -3,6 +3,7 @@
  * raw libuv client uvnet is measured against. Includes only <uv.h> and the
  * C library, and calls libuv only (the benchmark links fake_ws2's front,
  * whose socket, send, htons ... are Windows functions). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,17 +18,48 @@ struct uv_echo_server {
   uv_tcp_t tcp;
   uv_async_t stop;
   uv_thread_t thread;
+  struct echo_write *free_list; /* blocks to reuse (loop thread only) */
+  int nfree;
 };
+
+/* A block read and written back: the write request heads its data. Blocks
+ * are recycled, as a server's buffer pool would: malloc and free of 64 KiB
+ * per read made glibc return and fault in pages all the time, which added
+ * noise to both legs the server serves. */
+#define BLOCK    65536
+#define FREE_MAX 64
 
 typedef struct echo_write {
   uv_write_t req;
-  char *data;
+  struct echo_write *next;
+  char data[BLOCK];
 } echo_write;
 
+static void block_put(uv_echo_server *s, echo_write *w) {
+  if (s->nfree < FREE_MAX) {
+    w->next = s->free_list;
+    s->free_list = w;
+    s->nfree++;
+  } else {
+    free(w);
+  }
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
-  (void)h;
-  buf->base = malloc(suggested);
-  buf->len = buf->base != NULL ? suggested : 0;
+  uv_echo_server *s = h->loop->data;
+  echo_write *w = s->free_list;
+  (void)suggested;
+  if (w != NULL) {
+    s->free_list = w->next;
+    s->nfree--;
+  } else {
+    w = malloc(sizeof *w);
+  }
+  *buf = w != NULL ? uv_buf_init(w->data, BLOCK) : uv_buf_init(NULL, 0);
+}
+
+static echo_write *block_of(char *data) {
+  return (echo_write *)(data - offsetof(echo_write, data));
 }
 
 static void on_closed(uv_handle_t *h) {
@@ -35,25 +67,21 @@ static void on_closed(uv_handle_t *h) {
 }
 
 static void on_echoed(uv_write_t *req, int status) {
-  echo_write *w = (echo_write *)req;
   (void)status;
-  free(w->data);
-  free(w);
+  block_put(req->handle->loop->data, (echo_write *)req);
 }
 
 static void on_server_read(uv_stream_t *st, ssize_t nread,
                            const uv_buf_t *buf) {
-  if (nread > 0) {
-    echo_write *w = malloc(sizeof *w);
+  uv_echo_server *s = st->loop->data;
+  if (buf->base != NULL && nread > 0) {
+    echo_write *w = block_of(buf->base);
     uv_buf_t b = uv_buf_init(buf->base, (unsigned)nread);
-    if (w != NULL) {
-      w->data = buf->base;
-      if (uv_write(&w->req, st, &b, 1, on_echoed) == 0)
-        return;
-      free(w);
-    }
+    if (uv_write(&w->req, st, &b, 1, on_echoed) == 0)
+      return;
   }
-  free(buf->base);
+  if (buf->base != NULL)
+    block_put(s, block_of(buf->base));
   if (nread < 0 && !uv_is_closing((uv_handle_t *)st))
     uv_close((uv_handle_t *)st, on_closed);
 }
@@ -107,6 +135,7 @@ uv_echo_server *uv_echo_start(uint16_t *port) {
     return NULL;
   }
   s->stop.data = s;
+  s->loop.data = s;
   if (uv_ip4_addr("127.0.0.1", 0, &a) != 0 ||
       uv_tcp_init(&s->loop, &s->tcp) != 0 ||
       uv_async_init(&s->loop, &s->stop, on_stop) != 0 ||
@@ -128,6 +157,11 @@ void uv_echo_stop(uv_echo_server *s) {
   uv_async_send(&s->stop);
   uv_thread_join(&s->thread);
   uv_loop_close(&s->loop);
+  while (s->free_list != NULL) {
+    echo_write *w = s->free_list;
+    s->free_list = w->next;
+    free(w);
+  }
   free(s);
 }
 
