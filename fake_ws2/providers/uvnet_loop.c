@@ -127,6 +127,9 @@ struct uvl_sock {
 struct uvl_loop {
   uv_loop_t loop;
   uv_async_t wake;
+  uv_prepare_t prepare; /* runs before_wait */
+  void (*before_wait)(void *arg);
+  void *arg;
   uv_thread_t thread;
   uv_mutex_t mu;
   uvl_req *head, *tail;
@@ -570,7 +573,7 @@ static void run_write(uvl_req *r) {
 
 static void close_any(uv_handle_t *h, void *arg) {
   uvl_loop *l = arg;
-  if (h == (uv_handle_t *)&l->wake) {
+  if (h == (uv_handle_t *)&l->wake || h == (uv_handle_t *)&l->prepare) {
     if (!uv_is_closing(h))
       uv_close(h, NULL);
     return;
@@ -719,12 +722,21 @@ static uvl_req *req_new(uvl_sock *s, req_kind kind) {
 
 /* ---- The loop ---- */
 
+/* Prepare handles run right before the loop polls for I/O, which may
+ * block. */
+static void on_prepare(uv_prepare_t *p) {
+  uvl_loop *l = p->data;
+  l->before_wait(l->arg);
+}
+
 static void loop_main(void *arg) {
   uvl_loop *l = arg;
   uv_run(&l->loop, UV_RUN_DEFAULT);
+  if (l->before_wait != NULL)
+    l->before_wait(l->arg);
 }
 
-int uvl_loop_start(uvl_loop **out) {
+int uvl_loop_start(void (*before_wait)(void *arg), void *arg, uvl_loop **out) {
   uvl_loop *l = calloc(1, sizeof *l);
   if (l == NULL)
     return UVL_ENOMEM;
@@ -732,6 +744,8 @@ int uvl_loop_start(uvl_loop **out) {
     free(l);
     return UVL_EIO;
   }
+  l->before_wait = before_wait;
+  l->arg = arg;
   if (uv_mutex_init(&l->mu) != 0 ||
       uv_async_init(&l->loop, &l->wake, on_wake) != 0) {
     uv_loop_close(&l->loop);
@@ -739,8 +753,20 @@ int uvl_loop_start(uvl_loop **out) {
     return UVL_EIO;
   }
   l->wake.data = l;
+  l->prepare.data = l;
+  if (before_wait != NULL && (uv_prepare_init(&l->loop, &l->prepare) != 0 ||
+                              uv_prepare_start(&l->prepare, on_prepare) != 0)) {
+    uv_close((uv_handle_t *)&l->wake, NULL);
+    uv_run(&l->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&l->loop);
+    uv_mutex_destroy(&l->mu);
+    free(l);
+    return UVL_EIO;
+  }
   if (uv_thread_create(&l->thread, loop_main, l) != 0) {
     uv_close((uv_handle_t *)&l->wake, NULL);
+    if (before_wait != NULL)
+      uv_close((uv_handle_t *)&l->prepare, NULL);
     uv_run(&l->loop, UV_RUN_DEFAULT);
     uv_loop_close(&l->loop);
     uv_mutex_destroy(&l->mu);

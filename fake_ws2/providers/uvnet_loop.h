@@ -113,8 +113,11 @@ typedef struct uvl_callbacks {
   void (*closed)(void *ctx);
 } uvl_callbacks;
 
-/* Starts a loop and its thread. 0, UVL_ENOMEM or UVL_EIO. */
-int uvl_loop_start(uvl_loop **out);
+/* Starts a loop and its thread. before_wait (may be NULL) is called with
+ * arg on the loop thread each time the loop may block waiting for I/O,
+ * after the callbacks of its last round, and once more when the loop
+ * ends. 0, UVL_ENOMEM or UVL_EIO. */
+int uvl_loop_start(void (*before_wait)(void *arg), void *arg, uvl_loop **out);
 /* Runs what was asked, closes every socket still open (their callbacks
  * run, closed last), stops the thread and waits for it, and frees the
  * loop. Not on the loop thread. */
