@@ -736,6 +736,23 @@ static void loop_main(void *arg) {
     l->before_wait(l->arg);
 }
 
+static void close_unclosed(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h))
+    uv_close(h, NULL);
+}
+
+/* Undoes a start that failed after the mutex was made: closes the handles
+ * made so far and frees the loop. */
+static int start_failed(uvl_loop *l) {
+  uv_walk(&l->loop, close_unclosed, NULL);
+  uv_run(&l->loop, UV_RUN_DEFAULT);
+  uv_loop_close(&l->loop);
+  uv_mutex_destroy(&l->mu);
+  free(l);
+  return UVL_EIO;
+}
+
 int uvl_loop_start(void (*before_wait)(void *arg), void *arg, uvl_loop **out) {
   uvl_loop *l = calloc(1, sizeof *l);
   if (l == NULL)
@@ -744,35 +761,21 @@ int uvl_loop_start(void (*before_wait)(void *arg), void *arg, uvl_loop **out) {
     free(l);
     return UVL_EIO;
   }
+  if (uv_mutex_init(&l->mu) != 0) {
+    uv_loop_close(&l->loop);
+    free(l);
+    return UVL_EIO;
+  }
   l->before_wait = before_wait;
   l->arg = arg;
-  if (uv_mutex_init(&l->mu) != 0 ||
-      uv_async_init(&l->loop, &l->wake, on_wake) != 0) {
-    uv_loop_close(&l->loop);
-    free(l);
-    return UVL_EIO;
-  }
   l->wake.data = l;
   l->prepare.data = l;
-  if (before_wait != NULL && (uv_prepare_init(&l->loop, &l->prepare) != 0 ||
-                              uv_prepare_start(&l->prepare, on_prepare) != 0)) {
-    uv_close((uv_handle_t *)&l->wake, NULL);
-    uv_run(&l->loop, UV_RUN_DEFAULT);
-    uv_loop_close(&l->loop);
-    uv_mutex_destroy(&l->mu);
-    free(l);
-    return UVL_EIO;
-  }
-  if (uv_thread_create(&l->thread, loop_main, l) != 0) {
-    uv_close((uv_handle_t *)&l->wake, NULL);
-    if (before_wait != NULL)
-      uv_close((uv_handle_t *)&l->prepare, NULL);
-    uv_run(&l->loop, UV_RUN_DEFAULT);
-    uv_loop_close(&l->loop);
-    uv_mutex_destroy(&l->mu);
-    free(l);
-    return UVL_EIO;
-  }
+  if (uv_async_init(&l->loop, &l->wake, on_wake) != 0 ||
+      (before_wait != NULL &&
+       (uv_prepare_init(&l->loop, &l->prepare) != 0 ||
+        uv_prepare_start(&l->prepare, on_prepare) != 0)) ||
+      uv_thread_create(&l->thread, loop_main, l) != 0)
+    return start_failed(l);
   *out = l;
   return 0;
 }
