@@ -227,6 +227,10 @@ void wpu_wakes_release(void) {
 #endif
 }
 
+int wpu_wakes_held(void) {
+  return held.n;
+}
+
 int wpu__wake_hold(uint32_t *word) {
   if (held.depth == 0 || held.n == WAKES_HELD_MAX)
     return 0;

@@ -69,12 +69,17 @@ int wpu_ifs_complete_overlapped(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
  * held, in order. At most 16 wake-ups are held; beyond that a wake-up
  * happens at once.
  *
- * The caller must not block between the two calls (wait, sleep, or a call
- * that may): a thread it would have woken sleeps until the release.
- * A release without a hold does nothing. Thread-safe: the state is the
- * calling thread's own. */
+ * Between the two calls the caller must not wait for anything a thread
+ * sleeping on a port might do (that thread may be one it holds: it sleeps
+ * until the release); waiting briefly for a lock that sleepers do not hold
+ * is fine. A release without a hold does nothing. Thread-safe: the state
+ * is the calling thread's own.
+ *
+ * wpu_wakes_held() says how many wake-ups the calling thread holds now
+ * (always 0 on the Windows build). */
 void wpu_wakes_hold(void);
 void wpu_wakes_release(void);
+int wpu_wakes_held(void);
 
 /* The catalog entry the first WPUModifyIFSHandle registered s under: the
  * base provider that made it (ReadFile/WriteFile on an IFS handle go
