@@ -1,18 +1,11 @@
 /* baseline_uv_echo.h: raw libuv TCP on 127.0.0.1, bench_uvnet's baseline
- * and peer. Plain C, no Windows types; baseline_uv_echo.c includes only
- * <uv.h> (and the C library). */
+ * (its echo server is fake_ws2's, fws2/echo_peer.h). Plain C, no Windows types;
+ * baseline_uv_echo.c includes only <uv.h> (and the C library). */
 #ifndef WPU_BENCH_BASELINE_UV_ECHO_H
 #define WPU_BENCH_BASELINE_UV_ECHO_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* A libuv TCP echo server on its own thread, listening on 127.0.0.1 at a
- * port the kernel picks (*port, host order); NULL when it cannot start. */
-typedef struct uv_echo_server uv_echo_server;
-uv_echo_server *uv_echo_start(uint16_t *port);
-/* Closes it and its connections and joins its thread. */
-void uv_echo_stop(uv_echo_server *s);
 
 /* A raw libuv client on the calling thread: connects to 127.0.0.1:port,
  * writes total bytes in chunk-sized writes (the next once the previous one

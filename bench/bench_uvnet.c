@@ -1,6 +1,6 @@
 /* bench_uvnet.c: uvnet through the ws2_32 front against raw libuv, both
- * talking to the same libuv TCP echo server on 127.0.0.1 in the same run
- * (line format: see bench_handles.c; ratio > 1: uvnet better).
+ * talking to the same libuv TCP echo server (fws2/echo_peer.h) on 127.0.0.1 in
+ * the same run (line format: see bench_handles.c; ratio > 1: uvnet better).
  *
  *   uvnet_echo_64k / uvnet_echo_1k: one thread echoes total bytes through
  *     the server with overlapped WSASend/WSARecv of 64 KiB (1 KiB) and a
@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fws2/echo_peer.h>
 #include <fws2/uvnet.h>
 #include <platform.h>
 #include <wpu/catalog.h>
@@ -252,7 +253,7 @@ int main(int argc, char **argv) {
     run_1k = strcmp(argv[2], "1k") == 0;
   }
   uint16_t port = 0;
-  uv_echo_server *server = uv_echo_start(&port);
+  fws2_echo_peer *server = fws2_echo_peer_start(&port);
   wpu_world *w = NULL;
   if (server == NULL || start_uvnet(&w) != 0) {
     fprintf(stderr, "bench: cannot start\n");
@@ -264,6 +265,6 @@ int main(int argc, char **argv) {
     measure(port, 1024, (size_t)32 << 20, "uvnet_echo_1k");
   WSACleanup();
   size_t leaks = wpu_world_destroy(w);
-  uv_echo_stop(server);
+  fws2_echo_peer_stop(server);
   return leaks == 0 ? 0 : 1;
 }
