@@ -28,7 +28,7 @@
  * (stream data and its callbacks), uvnet_conn.c (listen, connect, accept,
  * shutdown, close, the connection callbacks), uvnet_dgram.c (datagrams
  * and their callbacks), uvnet_options.c (options and ioctls), uvnet_loop.c
- * (the only <uv.h> user).
+ * and uvnet_loop_sock.c (the only <uv.h> users).
  */
 #ifndef FWS2_UVNET_INTERNAL_H
 #define FWS2_UVNET_INTERNAL_H

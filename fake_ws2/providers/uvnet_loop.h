@@ -2,10 +2,11 @@
  * by one libuv loop thread (internal).
  *
  * The neutral interface between uvnet's provider side (Windows headers) and
- * uvnet_loop.c, the only uvnet file that includes <uv.h>: no Windows type
- * and no libuv type appears here. A loop is one thread running a libuv
- * loop; other threads hand it requests through a thread-safe queue (a
- * uv_async_t wakes it). Requests run in the order they were made.
+ * uvnet_loop.c and uvnet_loop_sock.c, the only uvnet files that include
+ * <uv.h>: no Windows type and no libuv type appears here. A loop is one
+ * thread running a libuv loop; other threads hand it requests through a
+ * thread-safe queue (a uv_async_t wakes it). Requests run in the order
+ * they were made.
  *
  * Two kinds of calls:
  * - synchronous ones (uvl_tcp_new, uvl_udp_new, uvl_bind, uvl_listen,
