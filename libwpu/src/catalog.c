@@ -1,9 +1,10 @@
-/* catalog.c: the world's Winsock catalog. Owns the installer functions
- * (WSCInstallProvider, WSCInstallProviderAndChains and its 64_32 form,
- * WSCDeinstallProvider, WSCUpdateProvider, WSCWriteProviderOrder), the
- * readers (WSCEnumProtocols, WSCGetProviderPath, the WPUGetProviderPath
- * upcall, WSAEnumProtocolsW/A) and wpu/catalog.h (its listing,
- * wpu_catalog_format, is catalog_format.c's).
+/* catalog.c: the world's Winsock catalog and its changes: the installer
+ * functions (WSCInstallProvider, WSCInstallProviderAndChains and its 64_32
+ * form, WSCDeinstallProvider, WSCUpdateProvider, WSCWriteProviderOrder) and
+ * wpu/catalog.h's installers. The readers (WSCEnumProtocols,
+ * WSAEnumProtocolsW/A, WSCGetProviderPath, WPUGetProviderPath, the entry
+ * lookups) are catalog_read.c's and the listing catalog_format.c's, both
+ * through wpu__catalog_read.
  *
  * A world's catalog is an ordered array of entries (a WSAPROTOCOL_INFOW and
  * the provider path as stored), made on first use and freed with the
@@ -26,9 +27,6 @@
  * privilege checks (anyone may change the catalog); loading a provider to
  * check its proc table (WSAEINVALIDPROCTABLE is never returned); name-space
  * providers. WSASYSCALLFAILURE and WSAENETDOWN cannot happen here.
- *
- * (Longer than most files: its entry points share one model, its helpers
- * and its locking rules; the listing, which only reads, is apart.)
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,10 +52,7 @@
 
 typedef struct wpu_catalog wpu_catalog;
 
-typedef struct entry {
-  WSAPROTOCOL_INFOW info;
-  WCHAR path[MAX_PATH]; /* as stored: unexpanded, terminated */
-} entry;
+typedef wpu__catalog_entry entry;
 
 struct wpu_catalog {
   wpu_allocator alloc;
@@ -703,208 +698,7 @@ int WSPAPI WSCWriteProviderOrder(LPDWORD lpwdCatalogEntryId,
   return err;
 }
 
-/* ---- Readers ---- */
-
-static int filter_ok(const INT *protocols) {
-  return protocols == NULL || protocols[0] != 0;
-}
-
-/* Whether an entry is reported: by WSAEnumProtocols (app_view) only base
- * entries and chains that are not hidden; and only those of the listed
- * protocols (an entry covers iProtocol to iProtocol+iProtocolMaxOffset). */
-static int wanted(const WSAPROTOCOL_INFOW *i, const INT *protocols,
-                  int app_view) {
-  if (app_view && (i->ProtocolChain.ChainLen == LAYERED_PROTOCOL ||
-                   (i->dwProviderFlags & PFL_HIDDEN) != 0))
-    return 0;
-  if (protocols == NULL)
-    return 1;
-  for (; *protocols != 0; protocols++)
-    if ((long long)*protocols >= i->iProtocol &&
-        (long long)*protocols <=
-            (long long)i->iProtocol + i->iProtocolMaxOffset)
-      return 1;
-  return 0;
-}
-
-typedef void (*put_fn)(void *dst, size_t index, const WSAPROTOCOL_INFOW *src);
-
-static void put_w(void *dst, size_t index, const WSAPROTOCOL_INFOW *src) {
-  ((WSAPROTOCOL_INFOW *)dst)[index] = *src;
-}
-
-static void put_a(void *dst, size_t index, const WSAPROTOCOL_INFOW *src) {
-  WSAPROTOCOL_INFOA *a = &((WSAPROTOCOL_INFOA *)dst)[index];
-  /* The members before szProtocol have the same layout. */
-  memcpy(a, src, offsetof(WSAPROTOCOL_INFOW, szProtocol));
-  /* The name in the ANSI code page, as Windows converts it. */
-  if (WideCharToMultiByte(CP_ACP, 0, src->szProtocol, -1, a->szProtocol,
-                          WSAPROTOCOL_LEN + 1, NULL, NULL) == 0)
-    a->szProtocol[WSAPROTOCOL_LEN] = 0; /* truncated: keep it terminated */
-}
-
-/* The common body of WSCEnumProtocols and WSAEnumProtocolsW/A: fills buf
- * with elem-sized structures and sets *count, or returns an error. */
-static int enumerate(const INT *protocols, int app_view, void *buf, DWORD *len,
-                     size_t elem, put_fn put, int *count) {
-  if (len == NULL)
-    return WSAEFAULT;
-  if (!filter_ok(protocols))
-    return WSAEINVAL; /* an empty protocol list */
-  wpu_catalog *c = peek(wpu__world());
-  if (c == NULL) {
-    *count = 0;
-    return 0;
-  }
-  wpu_plat_mutex_lock(c->mu);
-  size_t k = 0;
-  for (size_t i = 0; i < c->count; i++)
-    k += wanted(&c->entries[i].info, protocols, app_view);
-  int err = 0;
-  if (k != 0 && (buf == NULL || *len < k * elem)) {
-    *len = (DWORD)(k * elem);
-    err = WSAENOBUFS;
-  } else {
-    k = 0;
-    for (size_t i = 0; i < c->count; i++)
-      if (wanted(&c->entries[i].info, protocols, app_view))
-        put(buf, k++, &c->entries[i].info);
-    *count = (int)k;
-  }
-  wpu_plat_mutex_unlock(c->mu);
-  return err;
-}
-
-int WSPAPI WSCEnumProtocols(LPINT lpiProtocols,
-                            LPWSAPROTOCOL_INFOW lpProtocolBuffer,
-                            LPDWORD lpdwBufferLength, LPINT lpErrno) {
-  if (lpErrno == NULL) {
-    WSASetLastError(WSAEFAULT);
-    return SOCKET_ERROR;
-  }
-  int count;
-  int err = enumerate(lpiProtocols, 0, lpProtocolBuffer, lpdwBufferLength,
-                      sizeof(WSAPROTOCOL_INFOW), put_w, &count);
-  if (err != 0) {
-    *lpErrno = err;
-    return SOCKET_ERROR;
-  }
-  return count;
-}
-
-static int app_enumerate(LPINT protocols, void *buf, LPDWORD len, size_t elem,
-                         put_fn put) {
-  int count, err;
-  if (wpu__world() == NULL)
-    err = WSANOTINITIALISED;
-  else if (wpu__is_blocking())
-    err = WSAEINPROGRESS; /* inside a Winsock 1.1 blocking call */
-  else
-    err = enumerate(protocols, 1, buf, len, elem, put, &count);
-  if (err != 0) {
-    WSASetLastError(err);
-    return SOCKET_ERROR;
-  }
-  return count;
-}
-
-int WSAAPI wpu__enum_protocols_w(LPINT lpiProtocols,
-                                 LPWSAPROTOCOL_INFOW lpProtocolBuffer,
-                                 LPDWORD lpdwBufferLength) {
-  return app_enumerate(lpiProtocols, lpProtocolBuffer, lpdwBufferLength,
-                       sizeof(WSAPROTOCOL_INFOW), put_w);
-}
-
-int WSAAPI wpu__enum_protocols_a(LPINT lpiProtocols,
-                                 LPWSAPROTOCOL_INFOA lpProtocolBuffer,
-                                 LPDWORD lpdwBufferLength) {
-  return app_enumerate(lpiProtocols, lpProtocolBuffer, lpdwBufferLength,
-                       sizeof(WSAPROTOCOL_INFOA), put_a);
-}
-
-#ifndef _WIN32
-/* Windows' own are DECLSPEC_IMPORT; the Windows build routes them here. */
-int WSAAPI WSAEnumProtocolsW(LPINT lpiProtocols,
-                             LPWSAPROTOCOL_INFOW lpProtocolBuffer,
-                             LPDWORD lpdwBufferLength) {
-  return wpu__enum_protocols_w(lpiProtocols, lpProtocolBuffer,
-                               lpdwBufferLength);
-}
-
-int WSAAPI WSAEnumProtocolsA(LPINT lpiProtocols,
-                             LPWSAPROTOCOL_INFOA lpProtocolBuffer,
-                             LPDWORD lpdwBufferLength) {
-  return wpu__enum_protocols_a(lpiProtocols, lpProtocolBuffer,
-                               lpdwBufferLength);
-}
-#endif
-
-/* The stored path of a provider id, and its size in WCHARs with the
- * terminator in *len (also when the buffer is too small). */
-static int provider_path(const GUID *guid, WCHAR *path, LPINT len) {
-  wpu_catalog *c = peek(wpu__world());
-  if (guid == NULL || c == NULL)
-    return WSAEINVAL;
-  int err = WSAEINVAL;
-  wpu_plat_mutex_lock(c->mu);
-  for (size_t i = 0; i < c->count; i++) {
-    const entry *e = &c->entries[i];
-    if (!same_guid(&e->info.ProviderId, guid))
-      continue;
-    size_t need = wlen(e->path, MAX_PATH) + 1;
-    if (len == NULL) {
-      err = WSAEFAULT;
-    } else if (path == NULL || *len < 0 || (size_t)*len < need) {
-      *len = (INT)need;
-      err = WSAEFAULT;
-    } else {
-      memcpy(path, e->path, need * sizeof(WCHAR));
-      *len = (INT)need;
-      err = 0;
-    }
-    break;
-  }
-  wpu_plat_mutex_unlock(c->mu);
-  return err;
-}
-
-int WSPAPI WSCGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
-                              LPINT lpProviderDllPathLen, LPINT lpErrno) {
-  if (lpErrno == NULL) {
-    WSASetLastError(WSAEFAULT);
-    return SOCKET_ERROR;
-  }
-  int err =
-      provider_path(lpProviderId, lpszProviderDllPath, lpProviderDllPathLen);
-  if (err != 0) {
-    *lpErrno = err;
-    return SOCKET_ERROR;
-  }
-  return 0;
-}
-
-static int get_provider_path(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
-                             LPINT lpProviderDllPathLen, LPINT lpErrno);
-
-int WSPAPI WPUGetProviderPath(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
-                              LPINT lpProviderDllPathLen, LPINT lpErrno) {
-  WPU_HOOKED(int, SOCKET_ERROR, WPU_HOOK_UPCALL, "WPUGetProviderPath", 0, 0,
-             NULL, lpErrno,
-             get_provider_path(lpProviderId, lpszProviderDllPath,
-                               lpProviderDllPathLen, lpErrno));
-}
-
-static int get_provider_path(LPGUID lpProviderId, WCHAR *lpszProviderDllPath,
-                             LPINT lpProviderDllPathLen, LPINT lpErrno) {
-  if (lpErrno != NULL && wpu__world() == NULL) {
-    *lpErrno = WSANOTINITIALISED;
-    return SOCKET_ERROR;
-  }
-  return WSCGetProviderPath(lpProviderId, lpszProviderDllPath,
-                            lpProviderDllPathLen, lpErrno);
-}
-
-/* ---- Internal API (catalog.h, world_impl.h) ---- */
+/* ---- Internal API (world_impl.h) ---- */
 
 int wpu__catalog_knows(wpu_world *w, DWORD id) {
   if (id == 0)
@@ -918,40 +712,6 @@ int wpu__catalog_knows(wpu_world *w, DWORD id) {
   int known = c->count == 0 || find_id(c->entries, c->count, id) != NULL;
   wpu_plat_mutex_unlock(c->mu);
   return known;
-}
-
-int wpu__catalog_get(wpu_world *w, DWORD id, WSAPROTOCOL_INFOW *info,
-                     WCHAR *path, size_t cch) {
-  wpu_catalog *c = peek(w);
-  if (c == NULL)
-    return WSAEINVAL;
-  int err = 0;
-  wpu_plat_mutex_lock(c->mu);
-  const entry *e = find_id(c->entries, c->count, id);
-  if (e == NULL) {
-    err = WSAEINVAL;
-  } else if (path != NULL && cch < wlen(e->path, MAX_PATH) + 1) {
-    err = WSAENOBUFS;
-  } else {
-    if (info != NULL)
-      *info = e->info;
-    if (path != NULL)
-      memcpy(path, e->path, (wlen(e->path, MAX_PATH) + 1) * sizeof(WCHAR));
-  }
-  wpu_plat_mutex_unlock(c->mu);
-  return err;
-}
-
-size_t wpu__catalog_snapshot(wpu_world *w, WSAPROTOCOL_INFOW *out, size_t max) {
-  wpu_catalog *c = peek(w);
-  if (c == NULL)
-    return 0;
-  wpu_plat_mutex_lock(c->mu);
-  size_t n = c->count;
-  for (size_t i = 0; i < n && i < max; i++)
-    out[i] = c->entries[i].info;
-  wpu_plat_mutex_unlock(c->mu);
-  return n;
 }
 
 /* ---- wpu/catalog.h ---- */
@@ -1016,41 +776,15 @@ int wpu_catalog_install_lsp(const GUID *lsp_id, const WCHAR *path,
   return install_lsp(&r, WSA_NOT_ENOUGH_MEMORY);
 }
 
-int wpu_catalog_get(DWORD id, WSAPROTOCOL_INFOW *info, WCHAR *path,
-                    size_t path_cch) {
-  if (info == NULL)
-    return WSAEFAULT;
-  return wpu__catalog_get(wpu__world(), id, info, path, path_cch);
-}
+/* ---- For the readers (catalog_read.c, catalog_format.c) ---- */
 
-size_t wpu_catalog_count(void) {
-  return wpu__catalog_snapshot(wpu__world(), NULL, 0);
-}
-
-int wpu_catalog_at(size_t index, WSAPROTOCOL_INFOW *info) {
-  if (info == NULL)
-    return WSAEFAULT;
-  wpu_catalog *c = peek(wpu__world());
-  if (c == NULL)
-    return WSAEINVAL;
-  int err = 0;
-  wpu_plat_mutex_lock(c->mu);
-  if (index < c->count)
-    *info = c->entries[index].info;
-  else
-    err = WSAEINVAL;
-  wpu_plat_mutex_unlock(c->mu);
-  return err;
-}
-
-/* ---- For catalog_format.c ---- */
-
-void wpu__catalog_visit(wpu_world *w, wpu__catalog_visitor fn, void *user) {
+int wpu__catalog_read(wpu_world *w, wpu__catalog_reader fn, void *user,
+                      int none) {
   wpu_catalog *c = peek(w);
   if (c == NULL)
-    return;
+    return none;
   wpu_plat_mutex_lock(c->mu);
-  for (size_t i = 0; i < c->count; i++)
-    fn(&c->entries[i].info, c->entries[i].path, user);
+  int r = fn(c->entries, c->count, user);
   wpu_plat_mutex_unlock(c->mu);
+  return r;
 }

@@ -42,11 +42,20 @@ int WSAAPI wpu__enum_protocols_a(LPINT lpiProtocols,
                                  LPWSAPROTOCOL_INFOA lpProtocolBuffer,
                                  LPDWORD lpdwBufferLength);
 
-/* Calls fn with every entry of world w's catalog (its WSAPROTOCOL_INFOW
- * and stored path), in catalog order, under the catalog's lock: fn must not
- * call into the catalog. Nothing happens for a world without a catalog. */
-typedef void (*wpu__catalog_visitor)(const WSAPROTOCOL_INFOW *info,
-                                     const WCHAR *path, void *user);
-void wpu__catalog_visit(wpu_world *w, wpu__catalog_visitor fn, void *user);
+/* A catalog entry as stored. */
+typedef struct wpu__catalog_entry {
+  WSAPROTOCOL_INFOW info;
+  WCHAR path[MAX_PATH]; /* as stored: unexpanded, terminated */
+} wpu__catalog_entry;
+
+/* The one way the readers (catalog_read.c, catalog_format.c) see a world's
+ * catalog: calls fn with its n entries, in catalog order, under the
+ * catalog's lock (one consistent moment; fn must not call into the
+ * catalog), and returns what fn returns, or none when world w has no
+ * catalog (a NULL w has none). */
+typedef int (*wpu__catalog_reader)(const wpu__catalog_entry *e, size_t n,
+                                   void *user);
+int wpu__catalog_read(wpu_world *w, wpu__catalog_reader fn, void *user,
+                      int none);
 
 #endif /* WPU_CATALOG_INTERNAL_H */

@@ -103,10 +103,16 @@ static void format_entry(const WSAPROTOCOL_INFOW *i, const WCHAR *path,
   outf(o, "\n");
 }
 
+static int format_entries(const wpu__catalog_entry *e, size_t n, void *user) {
+  for (size_t i = 0; i < n; i++)
+    format_entry(&e[i].info, e[i].path, user);
+  return 0;
+}
+
 size_t wpu_catalog_format(char *buf, size_t size) {
   out o = {buf, buf == NULL ? 0 : size, 0};
   if (o.size != 0)
     buf[0] = 0;
-  wpu__catalog_visit(wpu__world(), format_entry, &o);
+  wpu__catalog_read(wpu__world(), format_entries, &o, 0);
   return o.len;
 }
