@@ -1,5 +1,6 @@
-/* user32.c: window classes, windows and message queues of the Linux user32
- * emulation: the subset providers use to relay WSAAsyncSelect notifications
+/* user32.c: windows and message queues of the Linux user32 emulation
+ * (window classes are user32_class.c's, what both share user32_impl.h),
+ * the subset providers use to relay WSAAsyncSelect notifications
  * (RegisterClass(Ex), UnregisterClass, CreateWindowEx, DestroyWindow,
  * IsWindow, PostMessage, PostThreadMessage, PostQuitMessage, GetMessage,
  * PeekMessage, TranslateMessage, DispatchMessage, DefWindowProc; A and W).
@@ -49,56 +50,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <wpu/wstring.h>
+#include "user32_impl.h"
 
-#include "kobject.h"
-
-/* ---- The registry: classes, and threads that have a message queue ---- */
-
-typedef struct wpu_class {
-  struct wpu_class *next;
-  WCHAR *name;
-  ATOM atom;
-  HINSTANCE instance;
-  UINT style;
-  WNDPROC proc;
-  long windows; /* live windows of the class */
-} wpu_class;
+/* ---- Threads that have a message queue ---- */
 
 typedef struct wpu_queue_link {
   struct wpu_queue_link *next;
   wpu_thread *thread; /* a reference */
 } wpu_queue_link;
 
-static _Atomic(wpu_plat_mutex *) registry_mu;
-/* Guarded by registry_mu: */
-static wpu_class *classes;
-static unsigned atom_cursor; /* next atom to try, less 0xC000 */
+/* Guarded by the registry lock (wpu__user32_lock): */
 static wpu_queue_link *queue_threads;
 
 static _Thread_local wpu_thread *queue_self_cache; /* registered already */
-
-#define ATOM_FIRST 0xC000u
-#define ATOM_COUNT 0x4000u
-
-static void registry_lock(void) {
-  wpu_plat_mutex *m = atomic_load_explicit(&registry_mu, memory_order_acquire);
-  if (m == NULL) {
-    wpu_plat_mutex *fresh = wpu_plat_mutex_new();
-    if (fresh == NULL)
-      abort(); /* no class or queue can be found without it */
-    if (atomic_compare_exchange_strong(&registry_mu, &m, fresh))
-      m = fresh;
-    else
-      wpu_plat_mutex_free(fresh);
-  }
-  wpu_plat_mutex_lock(m);
-}
-
-static void registry_unlock(void) {
-  wpu_plat_mutex_unlock(
-      atomic_load_explicit(&registry_mu, memory_order_relaxed));
-}
 
 /* ---- Messages ---- */
 
@@ -194,278 +158,14 @@ static wpu_thread *queue_self(void) {
   }
   wpu__kobject_ref(&t->w.obj);
   l->thread = t;
-  registry_lock();
+  wpu__user32_lock();
   wpu_queue_link *dead = prune_locked();
   l->next = queue_threads;
   queue_threads = l;
-  registry_unlock();
+  wpu__user32_unlock();
   release_links(dead);
   queue_self_cache = t;
   return t;
-}
-
-/* ---- Classes ---- */
-
-/* A class as the caller names it: by atom (name NULL) or by name. */
-typedef struct class_key {
-  ATOM atom;
-  const WCHAR *name;
-} class_key;
-
-static WCHAR fold(WCHAR c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 0xe0 && c <= 0xfe && c != 0xf7))
-    return (WCHAR)(c - 0x20);
-  return c;
-}
-
-static int names_equal(const WCHAR *a, const WCHAR *b) {
-  for (;; a++, b++) {
-    if (fold(*a) != fold(*b))
-      return 0;
-    if (*a == 0)
-      return 1;
-  }
-}
-
-static int key_matches(const wpu_class *c, const class_key *k) {
-  return k->name == NULL ? c->atom == k->atom : names_equal(c->name, k->name);
-}
-
-/* With the registry lock: the class k names for instance; unless exact, an
- * application global class (CS_GLOBALCLASS) of that name will do too. */
-static wpu_class *class_find(const class_key *k, HINSTANCE instance,
-                             int exact) {
-  wpu_class *global = NULL;
-  for (wpu_class *c = classes; c != NULL; c = c->next) {
-    if (!key_matches(c, k))
-      continue;
-    if (c->instance == instance)
-      return c;
-    if (!exact && global == NULL && (c->style & CS_GLOBALCLASS))
-      global = c;
-  }
-  return global;
-}
-
-static int atom_used(unsigned atom) {
-  for (wpu_class *c = classes; c != NULL; c = c->next)
-    if (c->atom == atom)
-      return 1;
-  return 0;
-}
-
-/* With the registry lock: the atom of a name (shared by the classes of that
- * name), or a free one; 0 when all are taken. */
-static ATOM atom_for(const WCHAR *name) {
-  for (wpu_class *c = classes; c != NULL; c = c->next)
-    if (names_equal(c->name, name))
-      return c->atom;
-  for (unsigned i = 0; i < ATOM_COUNT; i++) {
-    unsigned a = ATOM_FIRST + (atom_cursor + i) % ATOM_COUNT;
-    if (!atom_used(a)) {
-      atom_cursor = (a - ATOM_FIRST + 1) % ATOM_COUNT;
-      return (ATOM)a;
-    }
-  }
-  return 0;
-}
-
-static ATOM register_class(UINT style, WNDPROC proc, int cls_extra,
-                           int wnd_extra, HINSTANCE instance,
-                           const WCHAR *name) {
-  if (proc == NULL || cls_extra < 0 || wnd_extra < 0) {
-    SetLastError(ERROR_INVALID_PARAMETER);
-    return 0;
-  }
-  size_t n = wpu_wcslen(name);
-  wpu_class *c = calloc(1, sizeof *c);
-  WCHAR *copy = malloc((n + 1) * sizeof *copy);
-  if (c == NULL || copy == NULL) {
-    free(c);
-    free(copy);
-    SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-    return 0;
-  }
-  memcpy(copy, name, (n + 1) * sizeof *copy);
-  c->name = copy;
-  c->instance = instance;
-  c->style = style;
-  c->proc = proc;
-  class_key k = {0, copy};
-  DWORD err = 0;
-  registry_lock();
-  if (class_find(&k, instance, 1) != NULL)
-    err = ERROR_CLASS_ALREADY_EXISTS;
-  else if ((c->atom = atom_for(copy)) == 0)
-    err = ERROR_NOT_ENOUGH_MEMORY;
-  if (err == 0) {
-    c->next = classes;
-    classes = c;
-  }
-  registry_unlock();
-  if (err != 0) {
-    free(copy);
-    free(c);
-    SetLastError(err);
-    return 0;
-  }
-  return c->atom;
-}
-
-static BOOL unregister_class(const class_key *k, HINSTANCE instance) {
-  DWORD err = 0;
-  wpu_class *found = NULL;
-  registry_lock();
-  for (wpu_class **pp = &classes; *pp != NULL; pp = &(*pp)->next) {
-    wpu_class *c = *pp;
-    if (c->instance != instance || !key_matches(c, k))
-      continue;
-    if (c->windows > 0) {
-      err = ERROR_CLASS_HAS_WINDOWS;
-    } else {
-      *pp = c->next;
-      found = c;
-    }
-    break;
-  }
-  if (found == NULL && err == 0)
-    err = ERROR_CLASS_DOES_NOT_EXIST;
-  registry_unlock();
-  if (err != 0) {
-    SetLastError(err);
-    return FALSE;
-  }
-  free(found->name);
-  free(found);
-  return TRUE;
-}
-
-/* A Latin-1 copy of an ANSI string (free it), NULL when out of memory. */
-static WCHAR *widen(const char *s) {
-  size_t n = strlen(s);
-  WCHAR *w = malloc((n + 1) * sizeof *w);
-  if (w == NULL) {
-    SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-    return NULL;
-  }
-  for (size_t i = 0; i <= n; i++)
-    w[i] = (unsigned char)s[i];
-  return w;
-}
-
-/* Checks a class name given to RegisterClass: 0 (error set) when it is not
- * a string. */
-static int class_name_ok(const void *name) {
-  if (name == NULL) {
-    SetLastError(ERROR_INVALID_PARAMETER);
-    return 0;
-  }
-  if (IS_INTRESOURCE(name)) {
-    SetLastError(ERROR_NOT_SUPPORTED); /* no global atom table */
-    return 0;
-  }
-  return 1;
-}
-
-ATOM WINAPI RegisterClassW(const WNDCLASSW *lpWndClass) {
-  if (lpWndClass == NULL) {
-    SetLastError(ERROR_NOACCESS);
-    return 0;
-  }
-  if (!class_name_ok(lpWndClass->lpszClassName))
-    return 0;
-  return register_class(lpWndClass->style, lpWndClass->lpfnWndProc,
-                        lpWndClass->cbClsExtra, lpWndClass->cbWndExtra,
-                        lpWndClass->hInstance, lpWndClass->lpszClassName);
-}
-
-ATOM WINAPI RegisterClassExW(const WNDCLASSEXW *lpwcx) {
-  if (lpwcx == NULL) {
-    SetLastError(ERROR_NOACCESS);
-    return 0;
-  }
-  if (lpwcx->cbSize != sizeof *lpwcx) {
-    SetLastError(ERROR_INVALID_PARAMETER);
-    return 0;
-  }
-  if (!class_name_ok(lpwcx->lpszClassName))
-    return 0;
-  return register_class(lpwcx->style, lpwcx->lpfnWndProc, lpwcx->cbClsExtra,
-                        lpwcx->cbWndExtra, lpwcx->hInstance,
-                        lpwcx->lpszClassName);
-}
-
-static ATOM register_class_a(UINT style, WNDPROC proc, int cls_extra,
-                             int wnd_extra, HINSTANCE instance,
-                             const char *name) {
-  if (!class_name_ok(name))
-    return 0;
-  WCHAR *w = widen(name);
-  if (w == NULL)
-    return 0;
-  ATOM atom = register_class(style, proc, cls_extra, wnd_extra, instance, w);
-  free(w);
-  return atom;
-}
-
-ATOM WINAPI RegisterClassA(const WNDCLASSA *lpWndClass) {
-  if (lpWndClass == NULL) {
-    SetLastError(ERROR_NOACCESS);
-    return 0;
-  }
-  return register_class_a(lpWndClass->style, lpWndClass->lpfnWndProc,
-                          lpWndClass->cbClsExtra, lpWndClass->cbWndExtra,
-                          lpWndClass->hInstance, lpWndClass->lpszClassName);
-}
-
-ATOM WINAPI RegisterClassExA(const WNDCLASSEXA *lpwcx) {
-  if (lpwcx == NULL) {
-    SetLastError(ERROR_NOACCESS);
-    return 0;
-  }
-  if (lpwcx->cbSize != sizeof *lpwcx) {
-    SetLastError(ERROR_INVALID_PARAMETER);
-    return 0;
-  }
-  return register_class_a(lpwcx->style, lpwcx->lpfnWndProc, lpwcx->cbClsExtra,
-                          lpwcx->cbWndExtra, lpwcx->hInstance,
-                          lpwcx->lpszClassName);
-}
-
-/* Fills *k from a class argument: a name or MAKEINTATOM(atom). */
-static void key_from_w(class_key *k, const WCHAR *name) {
-  k->atom = IS_INTRESOURCE(name) ? (ATOM)(ULONG_PTR)name : 0;
-  k->name = IS_INTRESOURCE(name) ? NULL : name;
-}
-
-/* The same for an A argument; *owned is the widened name to free
- * afterwards. Returns 0 when out of memory. */
-static int key_from_a(class_key *k, const char *name, WCHAR **owned) {
-  *owned = NULL;
-  if (IS_INTRESOURCE(name)) {
-    key_from_w(k, (const WCHAR *)name);
-    return 1;
-  }
-  if ((*owned = widen(name)) == NULL)
-    return 0;
-  key_from_w(k, *owned);
-  return 1;
-}
-
-BOOL WINAPI UnregisterClassW(LPCWSTR lpClassName, HINSTANCE hInstance) {
-  class_key k;
-  key_from_w(&k, lpClassName);
-  return unregister_class(&k, hInstance);
-}
-
-BOOL WINAPI UnregisterClassA(LPCSTR lpClassName, HINSTANCE hInstance) {
-  class_key k;
-  WCHAR *owned;
-  if (!key_from_a(&k, lpClassName, &owned))
-    return FALSE;
-  BOOL ok = unregister_class(&k, hInstance);
-  free(owned);
-  return ok;
 }
 
 /* ---- Windows ---- */
@@ -484,9 +184,9 @@ typedef struct wpu_window {
 static void class_uncount(wpu_window *win) {
   if (!atomic_exchange(&win->counted, 0))
     return;
-  registry_lock();
+  wpu__user32_lock();
   win->cls->windows--;
-  registry_unlock();
+  wpu__user32_unlock();
 }
 
 /* Ends the window as a window, once: it takes no more messages, those queued
@@ -582,11 +282,11 @@ static HWND create_window(DWORD ex_style, const class_key *k,
     SetLastError(ERROR_NOT_ENOUGH_MEMORY);
     return NULL;
   }
-  registry_lock();
-  wpu_class *c = class_find(k, instance, 0);
+  wpu__user32_lock();
+  wpu_class *c = wpu__class_find(k, instance, 0);
   if (c != NULL)
     c->windows++;
-  registry_unlock();
+  wpu__user32_unlock();
   if (c == NULL) {
     free(win);
     SetLastError(ERROR_CANNOT_FIND_WND_CLASS);
@@ -629,7 +329,7 @@ HWND WINAPI CreateWindowExW(DWORD dwExStyle, LPCWSTR lpClassName,
                             INT nWidth, INT nHeight, HWND hWndParent,
                             HMENU hMenu, HINSTANCE hInstance, LPVOID lpParam) {
   class_key k;
-  key_from_w(&k, lpClassName);
+  wpu__class_key_from_w(&k, lpClassName);
   return create_window(dwExStyle, &k, lpClassName, lpWindowName, dwStyle, X, Y,
                        nWidth, nHeight, hWndParent, hMenu, hInstance, lpParam,
                        1);
@@ -641,7 +341,7 @@ HWND WINAPI CreateWindowExA(DWORD dwExStyle, LPCSTR lpClassName,
                             HMENU hMenu, HINSTANCE hInstance, LPVOID lpParam) {
   class_key k;
   WCHAR *owned;
-  if (!key_from_a(&k, lpClassName, &owned))
+  if (!wpu__class_key_from_a(&k, lpClassName, &owned))
     return NULL;
   HWND h =
       create_window(dwExStyle, &k, lpClassName, lpWindowName, dwStyle, X, Y,
@@ -730,7 +430,7 @@ BOOL WINAPI PostMessageA(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam) {
 BOOL WINAPI PostThreadMessageW(DWORD idThread, UINT Msg, WPARAM wParam,
                                LPARAM lParam) {
   wpu_thread *t = NULL;
-  registry_lock();
+  wpu__user32_lock();
   wpu_queue_link *dead = prune_locked();
   for (wpu_queue_link *l = queue_threads; l != NULL; l = l->next)
     if (l->thread->id == idThread) {
@@ -738,7 +438,7 @@ BOOL WINAPI PostThreadMessageW(DWORD idThread, UINT Msg, WPARAM wParam,
       wpu__kobject_ref(&t->w.obj);
       break;
     }
-  registry_unlock();
+  wpu__user32_unlock();
   release_links(dead);
   if (t == NULL) {
     SetLastError(ERROR_INVALID_THREAD_ID);
