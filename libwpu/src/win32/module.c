@@ -1,7 +1,8 @@
 /* module.c: the module registry of wpu/modules.h and kernel32's module
  * functions over it (LoadLibraryW/A, LoadLibraryExW/A, GetProcAddress,
  * FreeLibrary, GetModuleHandleW/A, GetModuleFileNameW/A,
- * DisableThreadLibraryCalls; Linux only).
+ * DisableThreadLibraryCalls; Linux only). How names and paths compare is
+ * module_path.c's (module_impl.h).
  *
  * Modules. A module is a registration (wpu_module_register: a DLL path, its
  * exports and DllMain, code linked into the program) or a shared object
@@ -112,8 +113,10 @@
 
 #include <platform.h>
 #include <wpu/modules.h>
+#include <wpu/wstring.h>
 
 #include "../hooks_impl.h"
+#include "module_impl.h"
 
 #ifndef LOAD_LIBRARY_SAFE_CURRENT_DIRS
 #define LOAD_LIBRARY_SAFE_CURRENT_DIRS 0x00002000
@@ -212,116 +215,6 @@ static void *fail(DWORD err) {
   return NULL;
 }
 
-static size_t wlen(const WCHAR *s) {
-  size_t n = 0;
-  while (s[n] != 0)
-    n++;
-  return n;
-}
-
-static int is_sep(WCHAR c) {
-  return c == '\\' || c == '/';
-}
-
-static WCHAR fold(WCHAR c) {
-  if (c >= 'a' && c <= 'z')
-    return (WCHAR)(c - 'a' + 'A');
-  if (c >= 0xe0 && c <= 0xfe && c != 0xf7)
-    return (WCHAR)(c - 0x20);
-  if (c == '/')
-    return '\\';
-  return c;
-}
-
-/* Paths compare case-insensitively, '/' and '\' alike. */
-static int path_eq(const WCHAR *a, const WCHAR *b) {
-  while (*a != 0 && fold(*a) == fold(*b)) {
-    a++;
-    b++;
-  }
-  return *a == 0 && *b == 0;
-}
-
-static const WCHAR *file_part(const WCHAR *p) {
-  const WCHAR *f = p;
-  for (; *p != 0; p++)
-    if (is_sep(*p))
-      f = p + 1;
-  return f;
-}
-
-/* A name being looked for. */
-typedef struct {
-  WCHAR *full; /* expanded (LoadLibrary) or as given (GetModuleHandle) */
-  WCHAR *name; /* the file name to compare, ".dll" appended if need be */
-  int has_dir;
-} request;
-
-static void request_free(request *r) {
-  free(r->full);
-  free(r->name);
-}
-
-/* s with environment variables expanded (malloc'd), or NULL with the last
- * error set; on success the last error is left as it was. */
-static WCHAR *expand(const WCHAR *s) {
-  DWORD saved = GetLastError();
-  DWORD cap = 0;
-  WCHAR *buf = NULL;
-  for (;;) {
-    DWORD need = ExpandEnvironmentStringsW(s, buf, cap);
-    if (need == 0) {
-      free(buf);
-      return NULL;
-    }
-    if (buf != NULL && need <= cap) {
-      SetLastError(saved);
-      return buf;
-    }
-    free(buf);
-    cap = need;
-    buf = malloc((size_t)cap * sizeof *buf);
-    if (buf == NULL)
-      return fail(ERROR_NOT_ENOUGH_MEMORY);
-  }
-}
-
-/* Fills r for name; FALSE with the last error set. */
-static int request_make(request *r, const WCHAR *name, int expand_vars,
-                        int default_ext) {
-  memset(r, 0, sizeof *r);
-  if (expand_vars) {
-    r->full = expand(name);
-  } else {
-    size_t n = wlen(name);
-    r->full = malloc((n + 1) * sizeof *r->full);
-    if (r->full != NULL)
-      memcpy(r->full, name, (n + 1) * sizeof *r->full);
-  }
-  if (r->full == NULL) {
-    SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-    return 0;
-  }
-  const WCHAR *file = file_part(r->full);
-  size_t n = wlen(file);
-  r->has_dir = file != r->full;
-  r->name = malloc((n + 5) * sizeof *r->name);
-  if (r->name == NULL) {
-    request_free(r);
-    SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-    return 0;
-  }
-  memcpy(r->name, file, (n + 1) * sizeof *r->name);
-  if (default_ext && !r->has_dir && n > 0) {
-    static const WCHAR dll[] = {'.', 'd', 'l', 'l', 0};
-    if (r->name[n - 1] == '.')
-      r->name[n - 1] = 0; /* "name." means no extension */
-    else if (wpu_wcschr(r->name, '.') == NULL)
-      memcpy(r->name + n, dll, sizeof dll);
-  }
-  return 1;
-}
-
 /* The module r names (registry lock held): steps 1-3 of the search.
  * only_live: loaded modules only. */
 static wpu_module *lookup_locked(const request *r, int only_live) {
@@ -331,9 +224,9 @@ static wpu_module *lookup_locked(const request *r, int only_live) {
         continue;
       if ((only_live || !m->registered) && m->state == UNLOADED)
         continue;
-      if (pass % 2 == 0
-              ? path_eq(m->full, r->full)
-              : (m->registered || !r->has_dir) && path_eq(m->file, r->name))
+      if (pass % 2 == 0 ? wpu__module_path_eq(m->full, r->full)
+                        : (m->registered || !r->has_dir) &&
+                              wpu__module_path_eq(m->file, r->name))
         return m;
     }
   }
@@ -392,32 +285,8 @@ static const WCHAR *main_path_locked(void) {
     if (*p == '/')
       *p = '\\';
   main_module.full = main_path;
-  main_module.file = file_part(main_path);
+  main_module.file = wpu__module_file_part(main_path);
   return main_path;
-}
-
-/* The UTF-8 Linux path of a Windows-style one (malloc'd), or NULL. */
-static char *linux_path(const WCHAR *full) {
-  const WCHAR *p = full;
-  if ((p[0] == 'Z' || p[0] == 'z') && p[1] == ':' && is_sep(p[2]))
-    p += 2;
-  int n = WideCharToMultiByte(CP_UTF8, 0, p, -1, NULL, 0, NULL, NULL);
-  char *out = n > 0 ? malloc((size_t)n + 2) : NULL;
-  if (out == NULL)
-    return NULL;
-  WideCharToMultiByte(CP_UTF8, 0, p, -1, out + 2, n, NULL, NULL);
-  int has_slash = 0;
-  for (char *c = out + 2; *c != 0; c++) {
-    if (*c == '\\')
-      *c = '/';
-    if (*c == '/')
-      has_slash = 1;
-  }
-  if (has_slash)
-    return memmove(out, out + 2, (size_t)n);
-  out[0] = '.'; /* keep dlopen from searching the library path */
-  out[1] = '/';
-  return out;
 }
 
 /* Runs DllMain(DLL_PROCESS_ATTACH) of m, which the caller marked ATTACHING
@@ -456,7 +325,7 @@ static HMODULE attach(wpu_module *m, DWORD flags) {
 
 /* Step 4: a shared object (loader lock held). */
 static HMODULE load_shared_object(const request *r, DWORD flags) {
-  char *path = linux_path(r->full);
+  char *path = wpu__module_linux_path(r->full);
   if (path == NULL)
     return fail(ERROR_NOT_ENOUGH_MEMORY);
   struct stat st;
@@ -469,7 +338,7 @@ static HMODULE load_shared_object(const request *r, DWORD flags) {
   if (so == NULL)
     return fail(ERROR_BAD_EXE_FORMAT);
   wpu_module *fresh = calloc(1, sizeof *fresh);
-  size_t n = wlen(r->full);
+  size_t n = wpu_wcslen(r->full);
   WCHAR *full = fresh != NULL ? malloc((n + 1) * sizeof *full) : NULL;
   wpu_plat_mutex *lock = full != NULL ? reg_lock() : NULL;
   if (lock == NULL) {
@@ -497,7 +366,7 @@ static HMODULE load_shared_object(const request *r, DWORD flags) {
   memcpy(full, r->full, (n + 1) * sizeof *full);
   fresh->magic = MODULE_MAGIC;
   fresh->full = full;
-  fresh->file = file_part(full);
+  fresh->file = wpu__module_file_part(full);
   fresh->so = so;
   fresh->refs = 1;
   fresh->state = ATTACHING;
@@ -518,10 +387,10 @@ HMODULE WINAPI LoadLibraryExW(LPCWSTR lpLibFileName, HANDLE hFile,
   if (lpLibFileName[0] == 0)
     return fail(ERROR_MOD_NOT_FOUND);
   request r;
-  if (!request_make(&r, lpLibFileName, 1, 1))
+  if (!wpu__module_request_make(&r, lpLibFileName, 1, 1))
     return NULL;
   if (!loader_lock()) {
-    request_free(&r);
+    wpu__module_request_free(&r);
     return NULL;
   }
   HMODULE result = NULL;
@@ -546,7 +415,7 @@ HMODULE WINAPI LoadLibraryExW(LPCWSTR lpLibFileName, HANDLE hFile,
     }
   }
   loader_unlock();
-  request_free(&r);
+  wpu__module_request_free(&r);
   return result;
 }
 
@@ -554,27 +423,10 @@ HMODULE WINAPI LoadLibraryW(LPCWSTR lpLibFileName) {
   return LoadLibraryExW(lpLibFileName, NULL, 0);
 }
 
-/* s converted from the ANSI code page (malloc'd); NULL for NULL, or NULL
- * with *failed set when memory runs out. */
-static WCHAR *from_acp(const char *s, int *failed) {
-  *failed = 0;
-  if (s == NULL)
-    return NULL;
-  int n = MultiByteToWideChar(CP_ACP, 0, s, -1, NULL, 0);
-  WCHAR *w = n > 0 ? malloc((size_t)n * sizeof *w) : NULL;
-  if (w == NULL) {
-    *failed = 1;
-    SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-    return NULL;
-  }
-  MultiByteToWideChar(CP_ACP, 0, s, -1, w, n);
-  return w;
-}
-
 HMODULE WINAPI LoadLibraryExA(LPCSTR lpLibFileName, HANDLE hFile,
                               DWORD dwFlags) {
   int failed;
-  WCHAR *name = from_acp(lpLibFileName, &failed);
+  WCHAR *name = wpu__module_from_acp(lpLibFileName, &failed);
   if (failed)
     return NULL;
   HMODULE m = LoadLibraryExW(name, hFile, dwFlags);
@@ -660,7 +512,7 @@ FARPROC WINAPI GetProcAddress(HMODULE hModule, LPCSTR lpProcName) {
       proc = export_locked(m, lpProcName);
     else
       so = m->so;
-    size_t n = wlen(m->full);
+    size_t n = wpu_wcslen(m->full);
     if (n < MAX_PATH)
       memcpy(path, m->full, (n + 1) * sizeof *path);
   }
@@ -693,7 +545,7 @@ HMODULE WINAPI GetModuleHandleW(LPCWSTR lpModuleName) {
   if (lpModuleName == NULL)
     return (HMODULE)&main_module;
   request r;
-  if (!request_make(&r, lpModuleName, 0, 1))
+  if (!wpu__module_request_make(&r, lpModuleName, 0, 1))
     return NULL;
   wpu_plat_mutex *lock = reg_lock();
   wpu_module *m = NULL;
@@ -703,7 +555,7 @@ HMODULE WINAPI GetModuleHandleW(LPCWSTR lpModuleName) {
     if (m == NULL)
       SetLastError(ERROR_MOD_NOT_FOUND);
   }
-  request_free(&r);
+  wpu__module_request_free(&r);
   return (HMODULE)m;
 }
 
@@ -711,7 +563,7 @@ HMODULE WINAPI GetModuleHandleA(LPCSTR lpModuleName) {
   if (lpModuleName == NULL)
     return (HMODULE)&main_module;
   int failed;
-  WCHAR *name = from_acp(lpModuleName, &failed);
+  WCHAR *name = wpu__module_from_acp(lpModuleName, &failed);
   if (failed)
     return NULL;
   HMODULE m = GetModuleHandleW(name);
@@ -734,7 +586,7 @@ static WCHAR *file_name_dup(HMODULE h) {
   }
   WCHAR *copy = NULL;
   if (src != NULL) {
-    size_t n = wlen(src);
+    size_t n = wpu_wcslen(src);
     copy = malloc((n + 1) * sizeof *copy);
     if (copy != NULL)
       memcpy(copy, src, (n + 1) * sizeof *copy);
@@ -750,7 +602,7 @@ DWORD WINAPI GetModuleFileNameW(HMODULE hModule, LPWSTR lpFilename,
   WCHAR *name = file_name_dup(hModule);
   if (name == NULL)
     return 0;
-  size_t n = wlen(name);
+  size_t n = wpu_wcslen(name);
   DWORD ret;
   if (nSize == 0 || lpFilename == NULL) {
     SetLastError(nSize == 0 ? ERROR_INSUFFICIENT_BUFFER
@@ -818,7 +670,7 @@ BOOL WINAPI DisableThreadLibraryCalls(HMODULE hLibModule) {
 /* The registration at exactly this expanded path (registry lock held). */
 static wpu_module *registration_locked(const WCHAR *full) {
   for (wpu_module *m = modules; m != NULL; m = m->next)
-    if (m->registered && path_eq(m->full, full))
+    if (m->registered && wpu__module_path_eq(m->full, full))
       return m;
   return NULL;
 }
@@ -830,7 +682,7 @@ DWORD wpu_module_register(const WCHAR *path, const wpu_export *exports,
   if (n > SIZE_MAX / sizeof *exports)
     return ERROR_NOT_ENOUGH_MEMORY;
   request r;
-  if (!request_make(&r, path, 1, 0))
+  if (!wpu__module_request_make(&r, path, 1, 0))
     return GetLastError();
   wpu_module *fresh = calloc(1, sizeof *fresh);
   wpu_export *copy = malloc(n > 0 ? n * sizeof *copy : 1);
@@ -838,7 +690,7 @@ DWORD wpu_module_register(const WCHAR *path, const wpu_export *exports,
   if (lock == NULL) {
     free(copy);
     free(fresh);
-    request_free(&r);
+    wpu__module_request_free(&r);
     return ERROR_NOT_ENOUGH_MEMORY;
   }
   if (n > 0)
@@ -857,7 +709,7 @@ DWORD wpu_module_register(const WCHAR *path, const wpu_export *exports,
     fresh->magic = MODULE_MAGIC;
     fresh->registered = 1;
     fresh->full = r.full;
-    fresh->file = file_part(r.full);
+    fresh->file = wpu__module_file_part(r.full);
     fresh->exports = copy;
     fresh->n_exports = n;
     fresh->dll_main = dll_main;
@@ -870,7 +722,7 @@ DWORD wpu_module_register(const WCHAR *path, const wpu_export *exports,
   wpu_plat_mutex_unlock(lock);
   free(copy);
   free(fresh);
-  request_free(&r);
+  wpu__module_request_free(&r);
   return err;
 }
 
@@ -878,11 +730,11 @@ DWORD wpu_module_unregister(const WCHAR *path) {
   if (path == NULL || path[0] == 0)
     return ERROR_INVALID_PARAMETER;
   request r;
-  if (!request_make(&r, path, 1, 0))
+  if (!wpu__module_request_make(&r, path, 1, 0))
     return GetLastError();
   wpu_plat_mutex *lock = reg_lock();
   if (lock == NULL) {
-    request_free(&r);
+    wpu__module_request_free(&r);
     return ERROR_NOT_ENOUGH_MEMORY;
   }
   DWORD err = 0;
@@ -896,6 +748,6 @@ DWORD wpu_module_unregister(const WCHAR *path) {
   wpu_plat_mutex_unlock(lock);
   if (err == 0)
     module_free(m);
-  request_free(&r);
+  wpu__module_request_free(&r);
   return err;
 }
