@@ -44,11 +44,10 @@ create_socket_handle_fails_with_enobufs_on_the_chosen_call(void **state) {
 
 static void fault_with_count_fails_consecutive_calls(void **state) {
   (void)state;
-  fws2_fault f = {0};
-  f.call = "WPUCreateEvent";
-  f.nth = 2;
-  f.count = 2;
-  f.error = WSA_NOT_ENOUGH_MEMORY;
+  fws2_fault f = {.call = "WPUCreateEvent",
+                  .nth = 2,
+                  .count = 2,
+                  .error = WSA_NOT_ENOUGH_MEMORY};
   assert_true(fws2_fault_add(&f) > 0);
   int err, fails = 0;
   for (int i = 1; i <= 5; i++) {
@@ -65,10 +64,7 @@ static void fault_with_count_fails_consecutive_calls(void **state) {
 }
 
 static unsigned pattern(unsigned seed) {
-  fws2_fault f = {0};
-  f.call = "WPUCreateSocketHandle";
-  f.percent = 50;
-  f.seed = seed;
+  fws2_fault f = {.call = "WPUCreateSocketHandle", .percent = 50, .seed = seed};
   int id = fws2_fault_add(&f);
   assert_true(id > 0);
   unsigned bits = 0;
@@ -143,10 +139,8 @@ allocation_failure_inside_libwpu_fails_port_association(void **state) {
 static void provider_call_fails_down_the_chain_at_the_base(void **state) {
   (void)state;
   dl_install();
-  fws2_fault f = {0};
-  f.call = "WSPBind";
-  f.provider = "fws2_memnet";
-  f.error = WSAEADDRINUSE;
+  fws2_fault f = {
+      .call = "WSPBind", .provider = "fws2_memnet", .error = WSAEADDRINUSE};
   int id = fws2_fault_add(&f);
   assert_int_equal(fws2_trace_start(0, 0), 0);
   startup();
@@ -166,12 +160,11 @@ static void provider_call_fails_down_the_chain_at_the_base(void **state) {
 static void partial_send_passes_only_the_first_bytes_down(void **state) {
   (void)state;
   dl_install();
-  fws2_fault f = {0};
-  f.call = "WSPSend";
-  f.provider = "fws2_memnet";
-  f.nth = 1;
-  f.action = FWS2_FAULT_PARTIAL_SEND;
-  f.arg = 3;
+  fws2_fault f = {.call = "WSPSend",
+                  .provider = "fws2_memnet",
+                  .nth = 1,
+                  .action = FWS2_FAULT_PARTIAL_SEND,
+                  .arg = 3};
   assert_true(fws2_fault_add(&f) > 0);
   startup();
   SOCKET c, s;
@@ -189,11 +182,10 @@ static void partial_send_passes_only_the_first_bytes_down(void **state) {
 static void recv_fails_with_connreset_mid_stream_and_stays_reset(void **state) {
   (void)state;
   dl_install_base();
-  fws2_fault f = {0};
-  f.call = "WSPRecv";
-  f.provider = "fws2_memnet";
-  f.nth = 2;
-  f.action = FWS2_FAULT_RESET;
+  fws2_fault f = {.call = "WSPRecv",
+                  .provider = "fws2_memnet",
+                  .nth = 2,
+                  .action = FWS2_FAULT_RESET};
   assert_true(fws2_fault_add(&f) > 0);
   startup();
   SOCKET c, s;
@@ -215,10 +207,9 @@ static void recv_fails_with_connreset_mid_stream_and_stays_reset(void **state) {
 static void connect_is_refused(void **state) {
   (void)state;
   dl_install_base();
-  fws2_fault f = {0};
-  f.call = "WSPConnect";
-  f.provider = "fws2_memnet";
-  f.action = FWS2_FAULT_REFUSE;
+  fws2_fault f = {.call = "WSPConnect",
+                  .provider = "fws2_memnet",
+                  .action = FWS2_FAULT_REFUSE};
   assert_true(fws2_fault_add(&f) > 0);
   startup();
   SOCKET l = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
@@ -240,11 +231,10 @@ static void connect_is_refused(void **state) {
 static void peer_close_makes_recv_return_zero(void **state) {
   (void)state;
   dl_install_base();
-  fws2_fault f = {0};
-  f.call = "WSPRecv";
-  f.provider = "fws2_memnet";
-  f.nth = 1;
-  f.action = FWS2_FAULT_PEER_CLOSE;
+  fws2_fault f = {.call = "WSPRecv",
+                  .provider = "fws2_memnet",
+                  .nth = 1,
+                  .action = FWS2_FAULT_PEER_CLOSE};
   assert_true(fws2_fault_add(&f) > 0);
   startup();
   SOCKET c, s;
@@ -274,11 +264,10 @@ static void datagram_is_lost_but_reported_sent(void **state) {
   (void)state;
   /* memnet: names it, or delivers synchronously. */
   dl_install_memnet();
-  fws2_fault f = {0};
-  f.call = "WSPSendTo";
-  f.provider = "fws2_memnet";
-  f.nth = 1;
-  f.action = FWS2_FAULT_DROP_DATAGRAM;
+  fws2_fault f = {.call = "WSPSendTo",
+                  .provider = "fws2_memnet",
+                  .nth = 1,
+                  .action = FWS2_FAULT_DROP_DATAGRAM};
   assert_true(fws2_fault_add(&f) > 0);
   startup();
   struct sockaddr_in ra, sa;
@@ -299,9 +288,7 @@ static void completion_is_held_until_released(void **state) {
   (void)state;
   /* memnet: names it, or delivers synchronously. */
   dl_install_memnet();
-  fws2_fault f = {0};
-  f.call = "completion";
-  f.action = FWS2_FAULT_DELAY;
+  fws2_fault f = {.call = "completion", .action = FWS2_FAULT_DELAY};
   assert_true(fws2_fault_add(&f) > 0);
   startup();
   SOCKET c, s;
@@ -329,9 +316,7 @@ static void completion_is_held_until_released(void **state) {
 static void held_completions_are_released_reordered(void **state) {
   (void)state;
   dl_install_base();
-  fws2_fault f = {0};
-  f.call = "completion";
-  f.action = FWS2_FAULT_DELAY;
+  fws2_fault f = {.call = "completion", .action = FWS2_FAULT_DELAY};
   assert_true(fws2_fault_add(&f) > 0);
   startup();
   SOCKET c, s;
@@ -417,9 +402,7 @@ every_matching_rule_counts_the_calls_an_earlier_one_fails(void **state) {
 static void datagram_loss_leaves_stream_sends_alone(void **state) {
   (void)state;
   dl_install_memnet();
-  fws2_fault f = {0};
-  f.call = "WSPSend";
-  f.action = FWS2_FAULT_DROP_DATAGRAM;
+  fws2_fault f = {.call = "WSPSend", .action = FWS2_FAULT_DROP_DATAGRAM};
   int id = fws2_fault_add(&f);
   assert_true(id > 0);
   startup();
