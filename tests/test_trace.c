@@ -280,15 +280,15 @@ static void next_test(void **state) {
   assert_int_equal(fws2_world_setup(state), 0);
 }
 
-static void
-next_test_after_a_failure_inside_a_provider_call_sees_the_application(
-    void **state) {
-  static const WCHAR path[] = L"%SystemRoot%\\system32\\jump_provider.dll";
-  const wpu_export exports[] = {
-      {"WSPStartup", (FARPROC)(void (*)(void))jump_startup}};
+/* Registers fn as the WSPStartup of a module at path, loads it as ws2_32
+ * would (so the interposer wraps what it hands out), and starts it with an
+ * empty entry and upcall table, the proc table into *procs. Returns the
+ * module (FreeLibrary it). */
+static HMODULE load_and_start(const WCHAR *path, LPWSPSTARTUP fn,
+                              WSPPROC_TABLE *procs) {
+  const wpu_export exports[] = {{"WSPStartup", (FARPROC)(void (*)(void))fn}};
   DWORD rc = wpu_module_register(path, exports, 1, NULL);
   assert_true(rc == 0 || rc == ERROR_BUSY);
-  assert_int_equal(fws2_trace_start(0, 0), 0);
   HMODULE m = LoadLibraryW(path);
   assert_non_null(m);
   LPWSPSTARTUP start =
@@ -296,10 +296,19 @@ next_test_after_a_failure_inside_a_provider_call_sees_the_application(
   WSPDATA data;
   WSAPROTOCOL_INFOW info;
   WSPUPCALLTABLE up;
-  WSPPROC_TABLE procs;
   memset(&info, 0, sizeof info);
   memset(&up, 0, sizeof up);
-  assert_int_equal(start(MAKEWORD(2, 2), &data, &info, up, &procs), 0);
+  assert_int_equal(start(MAKEWORD(2, 2), &data, &info, up, procs), 0);
+  return m;
+}
+
+static void
+next_test_after_a_failure_inside_a_provider_call_sees_the_application(
+    void **state) {
+  static const WCHAR path[] = L"%SystemRoot%\\system32\\jump_provider.dll";
+  assert_int_equal(fws2_trace_start(0, 0), 0);
+  WSPPROC_TABLE procs;
+  HMODULE m = load_and_start(path, jump_startup, &procs);
   /* The provider call "fails the test": the thread never returns from it. */
   if (setjmp(jump) == 0) {
     int err;
@@ -415,22 +424,8 @@ static void hooks_removed_while_other_threads_report_calls(void **state) {
 /* Starts the provider at path (jump_startup's) through the module lookup,
  * so the interposer names it after the file. */
 static void start_at(const WCHAR *path) {
-  const wpu_export exports[] = {
-      {"WSPStartup", (FARPROC)(void (*)(void))jump_startup}};
-  DWORD rc = wpu_module_register(path, exports, 1, NULL);
-  assert_true(rc == 0 || rc == ERROR_BUSY);
-  HMODULE m = LoadLibraryW(path);
-  assert_non_null(m);
-  LPWSPSTARTUP start =
-      (LPWSPSTARTUP)(void (*)(void))GetProcAddress(m, "WSPStartup");
-  WSPDATA data;
-  WSAPROTOCOL_INFOW info;
-  WSPUPCALLTABLE up;
   WSPPROC_TABLE procs;
-  memset(&info, 0, sizeof info);
-  memset(&up, 0, sizeof up);
-  assert_int_equal(start(MAKEWORD(2, 2), &data, &info, up, &procs), 0);
-  FreeLibrary(m);
+  FreeLibrary(load_and_start(path, jump_startup, &procs));
 }
 
 static void
@@ -490,13 +485,9 @@ static DWORD WINAPI racing_caller(LPVOID arg) {
 static void provider_started_again_while_another_thread_calls_it(void **state) {
   (void)state;
   static const WCHAR path[] = L"%SystemRoot%\\system32\\racing_provider.dll";
-  const wpu_export exports[] = {
-      {"WSPStartup", (FARPROC)(void (*)(void))failing_startup}};
-  DWORD rc = wpu_module_register(path, exports, 1, NULL);
-  assert_true(rc == 0 || rc == ERROR_BUSY);
   assert_int_equal(fws2_trace_start(0, 0), 0);
-  HMODULE m = LoadLibraryW(path);
-  assert_non_null(m);
+  HMODULE m = load_and_start(path, failing_startup, &racing_procs);
+  /* Started again, as ws2_32 does for each of a provider's entries. */
   LPWSPSTARTUP start =
       (LPWSPSTARTUP)(void (*)(void))GetProcAddress(m, "WSPStartup");
   WSPDATA data;
@@ -504,7 +495,6 @@ static void provider_started_again_while_another_thread_calls_it(void **state) {
   WSPUPCALLTABLE up;
   memset(&info, 0, sizeof info);
   memset(&up, 0, sizeof up);
-  assert_int_equal(start(MAKEWORD(2, 2), &data, &info, up, &racing_procs), 0);
   InterlockedExchange(&racing_stop, 0);
   racing_started = CreateEventW(NULL, TRUE, FALSE, NULL);
   assert_non_null(racing_started);
