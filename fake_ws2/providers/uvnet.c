@@ -52,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <wpu/iodriver.h>
 #include <wpu/sockets.h>
 
 #include "uvnet_internal.h"
@@ -330,6 +331,17 @@ void un_socket_close(un_socket *s) {
 
 /* ---- Startup and cleanup ---- */
 
+/* The loop as libwpu's I/O driver (wpu/iodriver.h): a thread waiting on a
+ * completion port runs the loop's rounds itself (Linux; the Windows build
+ * has the kernel's ports, and the loop thread does all). */
+static int drive_loop(void *arg, DWORD timeout_ms) {
+  return uvl_drive(arg, timeout_ms == INFINITE ? UVL_INFINITE : timeout_ms);
+}
+
+static void interrupt_loop(void *arg) {
+  uvl_drive_interrupt(arg);
+}
+
 static const WSPPROC_TABLE un_procs;
 
 int WSPAPI fws2_uvnet_WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
@@ -354,6 +366,8 @@ int WSPAPI fws2_uvnet_WSPStartup(WORD wVersionRequested, LPWSPDATA lpWSPData,
     InitializeCriticalSectionAndSpinCount(&un.lock, 1000);
     un.up = UpcallTable;
     un.loop = loop;
+    const wpu_io_driver driver = {drive_loop, interrupt_loop, loop};
+    un.driven = wpu_io_driver_register(&driver) == 0;
   }
   InterlockedIncrement(&un.startups);
   wsp_guard_leave(&un_guard);
@@ -374,6 +388,8 @@ static int WSPAPI un_WSPCleanup(LPINT err) {
     while (un.all != NULL)
       un_socket_close(un.all);
     LeaveCriticalSection(&un.lock);
+    if (un.driven) /* no waiting thread runs the loop any more */
+      wpu_io_driver_unregister(un.loop);
     /* The loop closes what is left; the closed callbacks (on its thread,
      * under the lock) release the last references. */
     uvl_loop_stop(un.loop);

@@ -153,5 +153,6 @@ int WSPAPI un_WSPSelect(int nfds, fd_set *r, fd_set *w, fd_set *x,
     *err = WSANOTINITIALISED;
     return SOCKET_ERROR;
   }
+  uvl_kick(un.loop); /* the loop thread polls, whoever drove it before */
   return wsp_select(&ops, r, w, x, timeout, err);
 }

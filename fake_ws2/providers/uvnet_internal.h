@@ -150,6 +150,7 @@ typedef struct un_provider {
   LONG startups;
   WSPUPCALLTABLE up;
   uvl_loop *loop;
+  BOOL driven; /* the loop is libwpu's I/O driver (wpu/iodriver.h) */
   wsp_table table;
   un_socket *all;
 } un_provider;

@@ -25,6 +25,7 @@
 int un_wait(un_socket *s, DWORD timeout) {
   if (s->closed)
     return WSAEINTR;
+  uvl_kick(un.loop); /* the loop thread polls, whoever drove it before */
   int e = wsp_waitq_wait(&s->waiters, &un.lock, timeout);
   if (s->closed)
     return WSAEINTR;

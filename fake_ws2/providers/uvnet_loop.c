@@ -10,8 +10,21 @@
  * the Windows calling convention.
  *
  * Requests go into a queue under a mutex; a uv_async_t wakes the loop,
- * which runs them in order. A synchronous request lives on the caller's
- * stack and is finished with a semaphore; an asynchronous one is heap
+ * which runs them in order.
+ *
+ * The loop runs in rounds (uv_run UV_RUN_ONCE), each by the thread that
+ * holds the baton: the loop thread, or a thread that waits for
+ * completions and drives the loop meanwhile (uvl_drive; libwpu's ports
+ * call it through wpu/iodriver.h). A driver takes the baton from a loop
+ * thread that is polling by waking it (the async handle); the loop thread
+ * then waits until no driver has come for UVL_HANDBACK_NS, so that a
+ * program that keeps coming back to its port does all the I/O on its own
+ * thread, without a hand-over per completion. A synchronous request or a
+ * kick (uvl_kick: a thread about to block on a socket) ends that wait at
+ * once; asynchronous requests made meanwhile wait for the next driver or
+ * for the end of the wait. A program that never drives sees the loop
+ * thread poll all the time, as before. A synchronous request lives on the
+ * caller's stack and is finished with a semaphore; an asynchronous one is heap
  * memory the loop frees (a write's with its data, once libuv is done).
  *
  * A graceful close of a connected stream stops reading, lets earlier writes
@@ -41,6 +54,10 @@
 
 #include "uvnet_loop_impl.h"
 
+/* How long the loop thread leaves the loop to drivers after a drive (see
+ * above). */
+#define UVL_HANDBACK_NS 1000000u
+
 /* ---- The request queue ---- */
 
 static void on_wake(uv_async_t *a) {
@@ -68,6 +85,13 @@ void uvl__submit(uvl_loop *l, uvl_req *r) {
   uv_async_send(&l->wake);
 }
 
+void uvl_kick(uvl_loop *l) {
+  uv_mutex_lock(&l->mu);
+  l->kicked = 1;
+  uv_cond_signal(&l->idle);
+  uv_mutex_unlock(&l->mu);
+}
+
 /* Runs r on the loop and waits for it. */
 int uvl__call(uvl_loop *l, uvl_req *r) {
   uv_sem_t sem;
@@ -75,6 +99,7 @@ int uvl__call(uvl_loop *l, uvl_req *r) {
     return UVL_ENOMEM;
   r->done = &sem;
   uvl__submit(l, r);
+  uvl_kick(l);
   uv_sem_wait(&sem);
   uv_sem_destroy(&sem);
   return r->result;
@@ -100,11 +125,83 @@ static void on_prepare(uv_prepare_t *p) {
   l->before_wait(l->arg);
 }
 
+/* One round of the loop on the calling thread, which holds the baton;
+ * returns whether the loop is still alive. */
+static int round_once(uvl_loop *l) {
+  int alive = uv_run(&l->loop, UV_RUN_ONCE) != 0;
+  if (l->before_wait != NULL)
+    l->before_wait(l->arg); /* the round's callbacks are over */
+  return alive;
+}
+
+/* Whether the loop thread should leave the loop to drivers now; mu held.
+ * *wait_ns: how long to wait before asking again. */
+static int leave_to_drivers(uvl_loop *l, uint64_t *wait_ns) {
+  if (l->stopping || l->kicked)
+    return 0;
+  *wait_ns = UVL_HANDBACK_NS;
+  if (l->drivers > 0)
+    return 1;
+  uint64_t since = uv_hrtime() - l->last_drive;
+  if (l->last_drive == 0 || since >= UVL_HANDBACK_NS)
+    return 0;
+  *wait_ns = UVL_HANDBACK_NS - since;
+  return 1;
+}
+
 static void loop_main(void *arg) {
   uvl_loop *l = arg;
-  uv_run(&l->loop, UV_RUN_DEFAULT);
-  if (l->before_wait != NULL)
-    l->before_wait(l->arg);
+  int alive = 1;
+  while (alive) {
+    uint64_t wait_ns;
+    uv_mutex_lock(&l->mu);
+    while (leave_to_drivers(l, &wait_ns))
+      (void)uv_cond_timedwait(&l->idle, &l->mu, wait_ns);
+    l->kicked = 0;
+    l->in_round = 1;
+    uv_mutex_unlock(&l->mu);
+    uv_mutex_lock(&l->baton);
+    alive = round_once(l);
+    uv_mutex_unlock(&l->baton);
+    uv_mutex_lock(&l->mu);
+    l->in_round = 0;
+    uv_mutex_unlock(&l->mu);
+  }
+}
+
+static void on_drive_timer(uv_timer_t *t) {
+  (void)t; /* the round ends: its wait is over */
+}
+
+int uvl_drive(uvl_loop *l, uint32_t timeout_ms) {
+  uv_mutex_lock(&l->mu);
+  if (l->stopping) {
+    uv_mutex_unlock(&l->mu);
+    return UVL_ECANCELED;
+  }
+  l->drivers++;
+  int evict = l->in_round;
+  uv_mutex_unlock(&l->mu);
+  if (evict) /* the loop thread polls: its round ends, the baton is free */
+    uv_async_send(&l->wake);
+  uv_mutex_lock(&l->baton);
+  if (!__atomic_exchange_n(&l->interrupted, 0, __ATOMIC_ACQ_REL)) {
+    if (timeout_ms != UVL_INFINITE)
+      uv_timer_start(&l->drive_timer, on_drive_timer, timeout_ms, 0);
+    round_once(l);
+    uv_timer_stop(&l->drive_timer);
+  }
+  uv_mutex_lock(&l->mu);
+  l->drivers--;
+  l->last_drive = uv_hrtime();
+  uv_mutex_unlock(&l->mu);
+  uv_mutex_unlock(&l->baton);
+  return 0;
+}
+
+void uvl_drive_interrupt(uvl_loop *l) {
+  __atomic_store_n(&l->interrupted, 1, __ATOMIC_RELEASE);
+  uv_async_send(&l->wake);
 }
 
 static void close_unclosed(uv_handle_t *h, void *arg) {
@@ -119,6 +216,8 @@ static int start_failed(uvl_loop *l) {
   uv_walk(&l->loop, close_unclosed, NULL);
   uv_run(&l->loop, UV_RUN_DEFAULT);
   uv_loop_close(&l->loop);
+  uv_cond_destroy(&l->idle);
+  uv_mutex_destroy(&l->baton);
   uv_mutex_destroy(&l->mu);
   free(l);
   return UVL_EIO;
@@ -137,11 +236,25 @@ int uvl_loop_start(void (*before_wait)(void *arg), void *arg, uvl_loop **out) {
     free(l);
     return UVL_EIO;
   }
+  if (uv_mutex_init(&l->baton) != 0) {
+    uv_mutex_destroy(&l->mu);
+    uv_loop_close(&l->loop);
+    free(l);
+    return UVL_EIO;
+  }
+  if (uv_cond_init(&l->idle) != 0) {
+    uv_mutex_destroy(&l->baton);
+    uv_mutex_destroy(&l->mu);
+    uv_loop_close(&l->loop);
+    free(l);
+    return UVL_EIO;
+  }
   l->before_wait = before_wait;
   l->arg = arg;
   l->wake.data = l;
   l->prepare.data = l;
   if (uv_async_init(&l->loop, &l->wake, on_wake) != 0 ||
+      uv_timer_init(&l->loop, &l->drive_timer) != 0 ||
       (before_wait != NULL &&
        (uv_prepare_init(&l->loop, &l->prepare) != 0 ||
         uv_prepare_start(&l->prepare, on_prepare) != 0)) ||
@@ -155,7 +268,11 @@ void uvl_loop_stop(uvl_loop *l) {
   uvl_req stop;
   memset(&stop, 0, sizeof stop);
   stop.kind = R_STOP;
+  uv_mutex_lock(&l->mu);
+  l->stopping = 1; /* no drive starts any more */
+  uv_mutex_unlock(&l->mu);
   uvl__submit(l, &stop);
+  uvl_kick(l);
   uv_thread_join(&l->thread);
   /* Whatever was asked after the stop: nothing runs it any more. */
   for (uvl_req *r = l->head, *next; r != NULL; r = next) {
@@ -168,6 +285,8 @@ void uvl_loop_stop(uvl_loop *l) {
     }
   }
   uv_loop_close(&l->loop);
+  uv_cond_destroy(&l->idle);
+  uv_mutex_destroy(&l->baton);
   uv_mutex_destroy(&l->mu);
   while (l->pool != NULL) {
     wreq *w = l->pool;
@@ -175,11 +294,6 @@ void uvl_loop_stop(uvl_loop *l) {
     free(w);
   }
   free(l);
-}
-
-int uvl_on_loop_thread(const uvl_loop *l) {
-  uv_thread_t self = uv_thread_self();
-  return uv_thread_equal(&self, &l->thread);
 }
 
 /* ---- Buffers ---- */

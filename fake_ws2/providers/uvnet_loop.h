@@ -20,9 +20,10 @@
  * - uvl_try_write, which does not involve the loop: the caller's thread
  *   writes the kernel socket itself (Linux; on Windows it writes nothing).
  *
- * Callbacks run on the loop thread, with the ctx given for the socket and
- * plain C arguments. A socket's last callback is closed; after uvl_close
- * the caller makes no other call on it.
+ * Callbacks run on the thread running the loop (the loop thread, or a
+ * thread in uvl_drive), one round at a time, with the ctx given for the
+ * socket and plain C arguments. A socket's last callback is closed; after
+ * uvl_close the caller makes no other call on it.
  *
  * Errors are 0 or one of the negative UVL_E* values below.
  *
@@ -123,8 +124,22 @@ int uvl_loop_start(void (*before_wait)(void *arg), void *arg, uvl_loop **out);
  * run, closed last), stops the thread and waits for it, and frees the
  * loop. Not on the loop thread. */
 void uvl_loop_stop(uvl_loop *loop);
-/* Whether the caller runs on the loop's thread. */
-int uvl_on_loop_thread(const uvl_loop *loop);
+/* No time limit, for uvl_drive. */
+#define UVL_INFINITE UINT32_MAX
+
+/* Runs one round of the loop on the calling thread (the loop thread then
+ * leaves it to drivers for a while; see uvnet_loop.c): waits at most
+ * timeout_ms for I/O, runs the callbacks it brings and before_wait, and
+ * returns 0; returns at once after uvl_drive_interrupt, and fails with
+ * UVL_ECANCELED once uvl_loop_stop was called. Any thread but the loop's,
+ * not from a callback, one at a time (the caller serializes drivers). */
+int uvl_drive(uvl_loop *loop, uint32_t timeout_ms);
+/* Makes the drive in progress, or the next one, return soon. Any thread;
+ * does not block. */
+void uvl_drive_interrupt(uvl_loop *loop);
+/* The loop thread runs a round now, even while it leaves the loop to
+ * drivers: for a thread about to block for a socket's I/O. Any thread. */
+void uvl_kick(uvl_loop *loop);
 
 /* A new TCP socket of family 4 or 6 (the kernel socket exists on return).
  * cb is kept (it must outlive the socket); ctx is passed to it. */

@@ -88,7 +88,8 @@ struct uvl_sock {
 struct uvl_loop {
   uv_loop_t loop;
   uv_async_t wake;
-  uv_prepare_t prepare; /* runs before_wait */
+  uv_prepare_t prepare;   /* runs before_wait */
+  uv_timer_t drive_timer; /* ends a drive's wait (uvl_drive) */
   void (*before_wait)(void *arg);
   void *arg;
   uv_thread_t thread;
@@ -96,6 +97,16 @@ struct uvl_loop {
   uvl_req *head, *tail;
   wreq *pool; /* write buffers to reuse (under mu) */
   int npool;
+  /* Who runs the libuv loop: the thread holding the baton, the loop
+   * thread or a driver (uvl_drive). Under mu: */
+  uv_mutex_t baton;
+  uv_cond_t idle;      /* the loop thread waits on it while others drive */
+  int in_round;        /* the loop thread holds the baton (or is taking it) */
+  int drivers;         /* drivers waiting for the baton or running */
+  uint64_t last_drive; /* when the last drive ended (uv_hrtime), 0: never */
+  int kicked;          /* the loop thread must run a round now */
+  int stopping;        /* uvl_loop_stop was called: no more drives */
+  int interrupted;     /* atomic: uvl_drive_interrupt since the last drive */
 };
 
 /* ---- uvnet_loop.c ---- */

@@ -434,7 +434,8 @@ static void run_write(uvl_req *r) {
 
 static void close_any(uv_handle_t *h, void *arg) {
   uvl_loop *l = arg;
-  if (h == (uv_handle_t *)&l->wake || h == (uv_handle_t *)&l->prepare) {
+  if (h == (uv_handle_t *)&l->wake || h == (uv_handle_t *)&l->prepare ||
+      h == (uv_handle_t *)&l->drive_timer) {
     if (!uv_is_closing(h))
       uv_close(h, NULL);
     return;

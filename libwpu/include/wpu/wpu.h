@@ -8,5 +8,6 @@
 #include <wpu/world.h>
 #include <wpu/sockets.h>
 #include <wpu/threads.h>
+#include <wpu/iodriver.h>
 
 #endif /* WPU_WPU_H */

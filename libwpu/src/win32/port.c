@@ -26,6 +26,7 @@
 #include "../overlapped.h"
 
 #include "../hooks_impl.h"
+#include "../iodriver.h"
 
 typedef struct wpu_packet {
   ULONG_PTR key;
@@ -52,8 +53,18 @@ typedef struct wpu_port_waiter {
 enum {
   W_AWAKE, /* registered, not asleep yet: a poster need not wake it */
   W_SLEEP, /* sleeping on state (or about to): wake it */
-  W_DONE   /* given a packet, or the port was abandoned */
+  W_DONE,  /* given a packet, or the port was abandoned */
+  W_DRIVE  /* running the I/O driver (or about to): interrupt it */
 };
+
+/* The waiter whose state a poster changed from was to W_DONE: woken, held
+ * or interrupted. */
+static void waiter_alert(uint32_t *state, uint32_t was) {
+  if (was == W_SLEEP && !wpu__wake_hold(state))
+    wpu_plat_word_wake(state);
+  else if (was == W_DRIVE)
+    wpu__io_interrupt();
+}
 
 typedef struct wpu_port {
   wpu_kobject obj;
@@ -82,11 +93,15 @@ void wpu__port_abandon(wpu_kobject *o) {
   for (wpu_port_waiter *w = p->waiters; w != NULL; w = next) {
     next = w->next;
     w->abandoned = 1;
-    if (w->thread != NULL)
+    if (w->thread != NULL) {
       wpu__thread_wake(w->thread);
-    else if (__atomic_exchange_n(&w->state, W_DONE, __ATOMIC_RELEASE) ==
-             W_SLEEP)
-      wpu_plat_word_wake(&w->state);
+    } else {
+      uint32_t was = __atomic_exchange_n(&w->state, W_DONE, __ATOMIC_RELEASE);
+      if (was == W_SLEEP)
+        wpu_plat_word_wake(&w->state);
+      else if (was == W_DRIVE)
+        wpu__io_interrupt();
+    }
   }
   p->waiters = NULL;
   wpu_plat_mutex_unlock(p->mu);
@@ -132,8 +147,7 @@ static DWORD port_post(wpu_port *p, const wpu_packet *pk) {
     wpu_plat_mutex_unlock(p->mu);
     /* The waiter may be gone by now: the wake does not touch its record.
      * The wake waits when this thread holds wake-ups (wpu_wakes_hold). */
-    if (was == W_SLEEP && !wpu__wake_hold(&w->state))
-      wpu_plat_word_wake(&w->state);
+    waiter_alert(&w->state, was);
     return 0;
   }
   if (p->count == p->cap) {
@@ -192,6 +206,29 @@ static int wait_on_state(wpu_port *p, wpu_port_waiter *me, DWORD timeout_ms) {
   return 0;
 }
 
+/* wait_on_state, but first, while a registered I/O driver can run
+ * (wpu/iodriver.h), runs it instead of sleeping: a poster then interrupts
+ * the drive instead of waking a sleeper. */
+static int wait_driving(wpu_port *p, wpu_port_waiter *me, DWORD timeout_ms) {
+  uint64_t start = wpu_plat_hrtime();
+  DWORD left = timeout_ms;
+  for (;;) {
+    uint32_t st = W_AWAKE;
+    if (!__atomic_compare_exchange_n(&me->state, &st, W_DRIVE, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+      return 1; /* W_DONE */
+    int drove = wpu__io_drive(&me->state, W_DRIVE, left);
+    st = W_DRIVE;
+    if (!__atomic_compare_exchange_n(&me->state, &st, W_AWAKE, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+      return 1; /* W_DONE meanwhile */
+    left = wpu__remaining_ms(timeout_ms, start);
+    if (!drove || left == 0)
+      break;
+  }
+  return wait_on_state(p, me, left);
+}
+
 /* Takes up to max packets, waiting as GetQueuedCompletionStatusEx does.
  * Returns the number taken, or 0 with the reason in *err (WAIT_TIMEOUT,
  * WAIT_IO_COMPLETION, ERROR_ABANDONED_WAIT_0). */
@@ -243,7 +280,7 @@ static ULONG port_take(wpu_port *p, wpu_packet *out, ULONG max,
     }
   } else {
     wpu_plat_mutex_unlock(p->mu);
-    locked = !wait_on_state(p, &me, timeout_ms);
+    locked = !wait_driving(p, &me, timeout_ms);
   }
   /* Given one packet: more may have been queued since; take them too when
    * the lock is free or held already (no convoy behind a poster). */

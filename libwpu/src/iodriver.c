@@ -1,0 +1,112 @@
+/* iodriver.c: the I/O driver registry (wpu/iodriver.h): one driver, run by
+ * one waiting thread at a time. */
+#include <wpu/iodriver.h>
+
+#include <platform.h>
+
+#include "iodriver.h"
+
+/* The registry, under a spin lock held only to read or change these few
+ * fields (and to call interrupt, which does not block). */
+static struct {
+  int lock;
+  int registered; /* also read without the lock (a hint) */
+  int closing;    /* unregistering: no new drive starts */
+  int busy;       /* a drive is running */
+  wpu_io_driver d;
+} reg;
+
+static uint64_t rounds;
+
+static void reg_lock(void) {
+  while (__atomic_exchange_n(&reg.lock, 1, __ATOMIC_ACQUIRE))
+    wpu_plat_spin_pause();
+}
+
+static void reg_unlock(void) {
+  __atomic_store_n(&reg.lock, 0, __ATOMIC_RELEASE);
+}
+
+DWORD wpu_io_driver_register(const wpu_io_driver *driver) {
+  if (driver == NULL || driver->drive == NULL || driver->interrupt == NULL)
+    return ERROR_INVALID_PARAMETER;
+#ifdef _WIN32
+  return ERROR_NOT_SUPPORTED; /* the kernel's ports: nothing drives */
+#else
+  DWORD e = 0;
+  reg_lock();
+  if (reg.registered || reg.busy) {
+    e = ERROR_ALREADY_EXISTS;
+  } else {
+    reg.d = *driver;
+    reg.closing = 0;
+    __atomic_store_n(&reg.registered, 1, __ATOMIC_RELAXED);
+  }
+  reg_unlock();
+  return e;
+#endif
+}
+
+DWORD wpu_io_driver_unregister(void *arg) {
+  reg_lock();
+  if (!reg.registered || reg.closing || reg.d.arg != arg) {
+    reg_unlock();
+    return ERROR_NOT_FOUND;
+  }
+  reg.closing = 1;
+  if (reg.busy)
+    reg.d.interrupt(reg.d.arg);
+  /* The drive returns after its round: wait for it (briefly). */
+  while (reg.busy) {
+    reg_unlock();
+    wpu_plat_yield();
+    reg_lock();
+  }
+  __atomic_store_n(&reg.registered, 0, __ATOMIC_RELAXED);
+  reg.closing = 0;
+  reg_unlock();
+  return 0;
+}
+
+uint64_t wpu_io_driver_rounds(void) {
+  return __atomic_load_n(&rounds, __ATOMIC_RELAXED);
+}
+
+#ifndef _WIN32
+/* Whether the calling thread is running a drive. */
+static _Thread_local int driving_here;
+
+int wpu__io_drive(const uint32_t *state, uint32_t driving, DWORD timeout_ms) {
+  if (!__atomic_load_n(&reg.registered, __ATOMIC_RELAXED) || driving_here)
+    return 0;
+  reg_lock();
+  if (!reg.registered || reg.closing || reg.busy) {
+    reg_unlock();
+    return 0;
+  }
+  reg.busy = 1;
+  wpu_io_driver d = reg.d;
+  reg_unlock();
+  int ran = 1;
+  if (__atomic_load_n(state, __ATOMIC_ACQUIRE) == driving) {
+    driving_here = 1;
+    ran = d.drive(d.arg, timeout_ms) == 0;
+    driving_here = 0;
+    if (ran)
+      __atomic_add_fetch(&rounds, 1, __ATOMIC_RELAXED);
+  }
+  reg_lock();
+  reg.busy = 0;
+  reg_unlock();
+  return ran;
+}
+
+void wpu__io_interrupt(void) {
+  if (driving_here)
+    return;
+  reg_lock();
+  if (reg.busy)
+    reg.d.interrupt(reg.d.arg);
+  reg_unlock();
+}
+#endif

@@ -1,0 +1,21 @@
+/* iodriver.h: what the Linux ports (win32/port.c) use of the I/O driver
+ * registry (iodriver.c; the public side is wpu/iodriver.h) (internal). */
+#ifndef WPU_IODRIVER_IMPL_H
+#define WPU_IODRIVER_IMPL_H
+
+#include <stdint.h>
+
+#include <windows.h>
+
+/* Runs the registered driver once for a waiter whose state word is *state,
+ * if *state still holds driving (read after the driver is taken, so that a
+ * poster that changed it either sees the drive and interrupts it, or is
+ * seen here). Returns 1 when it ran (or *state changed: look again), 0
+ * when no driver can run now (sleep instead). */
+int wpu__io_drive(const uint32_t *state, uint32_t driving, DWORD timeout_ms);
+
+/* A packet went to a waiter that was driving: interrupts the drive, unless
+ * the calling thread is the one driving (its round ends by itself). */
+void wpu__io_interrupt(void);
+
+#endif /* WPU_IODRIVER_IMPL_H */
