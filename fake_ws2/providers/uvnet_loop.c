@@ -60,12 +60,8 @@
 
 /* ---- The request queue ---- */
 
-static void on_wake(uv_async_t *a) {
-  uvl_loop *l = a->data;
-  uv_mutex_lock(&l->mu);
-  uvl_req *r = l->head;
-  l->head = l->tail = NULL;
-  uv_mutex_unlock(&l->mu);
+/* Runs a list of requests taken from the queue, in order. */
+static void run_list(uvl_loop *l, uvl_req *r) {
   while (r != NULL) {
     uvl_req *next = r->next;
     uvl__run(l, r);
@@ -73,6 +69,18 @@ static void on_wake(uv_async_t *a) {
   }
 }
 
+static void on_wake(uv_async_t *a) {
+  uvl_loop *l = a->data;
+  uv_mutex_lock(&l->mu);
+  uvl_req *r = l->head;
+  l->head = l->tail = NULL;
+  uv_mutex_unlock(&l->mu);
+  run_list(l, r);
+}
+
+/* A request made while no thread is in a round needs no wake (a system
+ * call to signal, another to clear): the next round runs the queue before
+ * it polls (round_once). */
 void uvl__submit(uvl_loop *l, uvl_req *r) {
   r->next = NULL;
   uv_mutex_lock(&l->mu);
@@ -81,8 +89,10 @@ void uvl__submit(uvl_loop *l, uvl_req *r) {
   else
     l->head = r;
   l->tail = r;
+  int polling = l->polling;
   uv_mutex_unlock(&l->mu);
-  uv_async_send(&l->wake);
+  if (polling)
+    uv_async_send(&l->wake);
 }
 
 void uvl_kick(uvl_loop *l) {
@@ -128,9 +138,18 @@ static void on_prepare(uv_prepare_t *p) {
 /* One round of the loop on the calling thread, which holds the baton;
  * returns whether the loop is still alive. */
 static int round_once(uvl_loop *l) {
+  uv_mutex_lock(&l->mu);
+  l->polling = 1; /* requests from now on wake the poll */
+  uvl_req *r = l->head;
+  l->head = l->tail = NULL;
+  uv_mutex_unlock(&l->mu);
+  run_list(l, r);
   int alive = uv_run(&l->loop, UV_RUN_ONCE) != 0;
   if (l->before_wait != NULL)
     l->before_wait(l->arg); /* the round's callbacks are over */
+  uv_mutex_lock(&l->mu);
+  l->polling = 0;
+  uv_mutex_unlock(&l->mu);
   return alive;
 }
 

@@ -102,6 +102,7 @@ struct uvl_loop {
   uv_mutex_t baton;
   uv_cond_t idle;      /* the loop thread waits on it while others drive */
   int in_round;        /* the loop thread holds the baton (or is taking it) */
+  int polling;         /* a thread is in a round: requests must wake it */
   int drivers;         /* drivers waiting for the baton or running */
   uint64_t last_drive; /* when the last drive ended (uv_hrtime), 0: never */
   int kicked;          /* the loop thread must run a round now */

@@ -33,6 +33,18 @@ typedef struct echo_block {
   char data[BLOCK];
 } echo_block;
 
+/* A connection stops reading while more than BACKLOG bytes of its echo
+ * wait to be written (the client does not read them yet), and reads again
+ * once they are down to half, as a server with bounded memory does (without
+ * it, a client that sends faster than it reads made the server queue
+ * blocks without end). */
+#define BACKLOG (4 * BLOCK)
+
+typedef struct echo_conn {
+  uv_tcp_t tcp; /* first: the handle is the connection */
+  int paused;
+} echo_conn;
+
 static echo_block *block_of(const char *data) {
   return (echo_block *)(data - offsetof(echo_block, data));
 }
@@ -64,9 +76,15 @@ static void on_closed(uv_handle_t *h) {
   free(h);
 }
 
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
+
 static void on_written(uv_write_t *req, int status) {
-  (void)status;
+  echo_conn *c = (echo_conn *)req->handle;
   block_put(req->handle->loop->data, (echo_block *)req);
+  if (status == 0 && c->paused &&
+      uv_stream_get_write_queue_size((uv_stream_t *)c) <= BACKLOG / 2 &&
+      uv_read_start((uv_stream_t *)c, on_alloc, on_read) == 0)
+    c->paused = 0;
 }
 
 static void on_shutdown(uv_shutdown_t *req, int status) {
@@ -83,6 +101,9 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
     p->echoed += (uint64_t)nread;
     if (uv_write(&block_of(buf->base)->req, st, &b, 1, on_written) != 0)
       block_put(p, block_of(buf->base));
+    else if (uv_stream_get_write_queue_size(st) > BACKLOG &&
+             uv_read_stop(st) == 0)
+      ((echo_conn *)st)->paused = 1;
     return;
   }
   if (buf->base != NULL)
@@ -101,8 +122,8 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
 static void on_connection(uv_stream_t *server, int status) {
   if (status != 0)
     return;
-  uv_tcp_t *c = malloc(sizeof *c);
-  if (c == NULL || uv_tcp_init(server->loop, c) != 0) {
+  echo_conn *c = calloc(1, sizeof *c);
+  if (c == NULL || uv_tcp_init(server->loop, &c->tcp) != 0) {
     free(c);
     return;
   }
