@@ -1465,6 +1465,94 @@ overlapped_echo_with_a_plain_linux_peer_through_each_mechanism(void **state) {
   assert_int_equal(fws2_echo_peer_stop(peer), 3 * n);
 }
 
+/* ---- Threads that wait on a port drive the loop (wpu/iodriver.h) ---- */
+
+static void port_waiter_drives_the_loop_through_many_receives(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  HANDLE cport = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)c, cport, 3, 0), cport);
+  uint64_t rounds = wpu_io_driver_rounds();
+  {
+    /* Nothing to take: the wait runs the loop until it times out. */
+    DWORD bytes = 0;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED got = NULL;
+    assert_false(GetQueuedCompletionStatus(cport, &bytes, &key, &got, 1));
+    assert_int_equal(GetLastError(), WAIT_TIMEOUT);
+  }
+#ifndef _WIN32
+  assert_true(wpu_io_driver_rounds() > rounds);
+#endif
+  for (int i = 0; i < 50; i++) {
+    WSAOVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    char buf[8], text[4] = {'m', (char)('0' + i / 10), (char)('0' + i % 10)};
+    int err = 0;
+    int rc = submit_recv(c, &ov, buf, sizeof buf, NULL, &err);
+    assert_true(rc == 0 || err == WSA_IO_PENDING);
+    must_send(a, text);
+    DWORD bytes = 0;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED got = NULL;
+    assert_true(GetQueuedCompletionStatus(cport, &bytes, &key, &got, WAIT_MS));
+    assert_ptr_equal(got, &ov);
+    assert_int_equal(key, 3);
+    assert_int_equal(bytes, 3); /* one send of 3 bytes, received whole */
+    assert_memory_equal(buf, text, 3);
+  }
+#ifdef _WIN32
+  assert_int_equal(wpu_io_driver_rounds(), rounds); /* the kernel's ports */
+#endif
+  CloseHandle(cport);
+  closes(c);
+  closes(a);
+}
+
+typedef struct port_wait {
+  HANDLE port;
+  BOOL ok;
+  DWORD error;
+  LPOVERLAPPED got;
+} port_wait;
+
+static DWORD WINAPI wait_on_port(LPVOID arg) {
+  port_wait *w = arg;
+  DWORD bytes;
+  ULONG_PTR key;
+  w->ok = GetQueuedCompletionStatus(w->port, &bytes, &key, &w->got, WAIT_MS);
+  w->error = w->ok ? 0 : GetLastError();
+  return 0;
+}
+
+static void
+cleanup_while_a_thread_waits_on_a_port_aborts_its_receive(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  HANDLE cport = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)c, cport, 3, 0), cport);
+  WSAOVERLAPPED ov;
+  memset(&ov, 0, sizeof ov);
+  char buf[8];
+  int err = 0;
+  assert_int_equal(submit_recv(c, &ov, buf, sizeof buf, NULL, &err),
+                   SOCKET_ERROR);
+  assert_int_equal(err, WSA_IO_PENDING);
+  port_wait w = {cport, TRUE, 0, NULL};
+  HANDLE t = must_thread(wait_on_port, &w);
+  /* The last cleanup stops the loop the waiter may be driving. */
+  for (int i = 0; i < 4; i++)
+    assert_int_equal(p.lpWSPCleanup(&err), 0);
+  join(t);
+  assert_false(w.ok);
+  assert_ptr_equal(w.got, &ov);
+  assert_int_equal(w.error, WSA_OPERATION_ABORTED);
+  CloseHandle(cport);
+  assert_int_equal(start_all(), 0); /* for the teardown's cleanups */
+}
+
 /* ---- Cleanup, threads, strings ---- */
 
 static void last_cleanup_closes_the_sockets_left_open(void **state) {
@@ -1607,6 +1695,8 @@ int main(void) {
       T(stream_echoes_through_a_plain_linux_tcp_peer),
       T(overlapped_echo_with_a_plain_linux_peer_through_each_mechanism),
       T(last_cleanup_closes_the_sockets_left_open),
+      T(port_waiter_drives_the_loop_through_many_receives),
+      T(cleanup_while_a_thread_waits_on_a_port_aborts_its_receive),
       T(two_threads_stream_a_megabyte_each_way_byte_exact),
       T(addresses_convert_to_strings_and_back),
   };

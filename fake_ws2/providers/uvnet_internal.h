@@ -51,7 +51,7 @@
 #define UN_BUF_SLACK (2 * 65536)
 /* Largest stream send written by the caller's thread itself (see
  * uvnet_stream.c); larger ones are handed to the loop. */
-#define UN_DIRECT_MAX 16384u
+#define UN_DIRECT_MAX 65536u
 /* Largest backlog a listen keeps (SOMAXCONN's meaning). */
 #define UN_BACKLOG_MAX 200
 
