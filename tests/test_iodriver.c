@@ -78,12 +78,6 @@ static int teardown(void **state) {
   return 0;
 }
 
-static void must_register(drv *d) {
-  const wpu_io_driver x = {drv_drive, drv_interrupt, d};
-  assert_int_equal(wpu_io_driver_register(&x), 0);
-  d->registered = 1;
-}
-
 static void
 io_driver_register_rejects_null_and_missing_functions(void **state) {
   drv *d = *state;
