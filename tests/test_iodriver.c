@@ -98,6 +98,12 @@ static void io_driver_register_is_not_supported_on_windows(void **state) {
   assert_int_equal(wpu_io_driver_rounds(), 0);
 }
 #else
+static void must_register(drv *d) {
+  const wpu_io_driver x = {drv_drive, drv_interrupt, d};
+  assert_int_equal(wpu_io_driver_register(&x), 0);
+  d->registered = 1;
+}
+
 static void io_driver_register_fails_with_already_exists_when_one_is_registered(
     void **state) {
   drv *d = *state;
