@@ -1510,6 +1510,66 @@ static void port_waiter_drives_the_loop_through_many_receives(void **state) {
   closes(a);
 }
 
+/* Receives a stream through a port with `outstanding` (1 or 2) receives
+ * made at a time, in sizes that vary: the receiving thread drives the
+ * loop and reads directly when no round runs and nothing is pending, the
+ * loop reads into the receives and into its own blocks; the bytes must
+ * still come in order. */
+static void receive_stream_through_port(int outstanding) {
+  SOCKET c, a;
+  pair(&c, &a);
+  HANDLE cport = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)c, cport, 5, 0), cport);
+  stream_job w = {a, 23, 0, 0};
+  HANDLE t = must_thread(stream_writer, &w);
+  static BYTE buf[2][6007];
+  WSAOVERLAPPED ov[2];
+  DWORD size[2] = {1, 2}, next = 0, done = 0;
+  int err = 0, rc;
+  for (int i = 0; i < outstanding; i++) {
+    memset(&ov[i], 0, sizeof ov[i]);
+    rc = submit_recv(c, &ov[i], (char *)buf[i], size[i], NULL, &err);
+    assert_true(rc == 0 || err == WSA_IO_PENDING);
+  }
+  while (done < STREAM_BYTES) {
+    DWORD bytes = 0;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED got = NULL;
+    assert_true(GetQueuedCompletionStatus(cport, &bytes, &key, &got, WAIT_MS));
+    /* A socket's receives complete in the order they were made. */
+    assert_ptr_equal(got, &ov[next]);
+    assert_true(bytes > 0 && bytes <= size[next]);
+    for (DWORD i = 0; i < bytes; i++)
+      if (buf[next][i] != stream_pattern(done + i, 23))
+        fail_msg("byte %lu out of order", (unsigned long)(done + i));
+    done += bytes;
+    size[next] = size[next] * 13 % 6007 + 1;
+    memset(&ov[next], 0, sizeof ov[next]);
+    if (done < STREAM_BYTES) {
+      rc = submit_recv(c, &ov[next], (char *)buf[next], size[next], NULL, &err);
+      assert_true(rc == 0 || err == WSA_IO_PENDING);
+    }
+    next = (next + 1) % (DWORD)outstanding;
+  }
+  join(t);
+  assert_int_equal(w.failed, 0);
+  CloseHandle(cport);
+  closes(c);
+  closes(a);
+}
+
+static void
+port_receiver_gets_a_megabyte_in_order_one_receive_at_a_time(void **state) {
+  (void)state;
+  receive_stream_through_port(1);
+}
+
+static void
+port_receiver_gets_a_megabyte_in_order_two_receives_at_a_time(void **state) {
+  (void)state;
+  receive_stream_through_port(2);
+}
+
 typedef struct port_wait {
   HANDLE port;
   BOOL ok;
@@ -1696,6 +1756,8 @@ int main(void) {
       T(overlapped_echo_with_a_plain_linux_peer_through_each_mechanism),
       T(last_cleanup_closes_the_sockets_left_open),
       T(port_waiter_drives_the_loop_through_many_receives),
+      T(port_receiver_gets_a_megabyte_in_order_one_receive_at_a_time),
+      T(port_receiver_gets_a_megabyte_in_order_two_receives_at_a_time),
       T(cleanup_while_a_thread_waits_on_a_port_aborts_its_receive),
       T(two_threads_stream_a_megabyte_each_way_byte_exact),
       T(addresses_convert_to_strings_and_back),

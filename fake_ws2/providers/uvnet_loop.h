@@ -198,6 +198,17 @@ typedef struct uvl_iov {
  * writes s meanwhile and that s is not closed meanwhile (uvl_close waits
  * for it). Windows: always 0 (the loop writes everything). */
 long uvl_try_write(uvl_sock *s, const uvl_iov *iov, size_t n);
+/* Reads from a connected stream, on the calling thread and without
+ * waiting, what the kernel has at once, into the n pieces (n <=
+ * UVL_IOV_MAX; their base is written): no loop, no copy. Only while no
+ * thread runs the loop (else 0), so that none of the loop's reads of s
+ * comes between. Returns the byte count (0: none now, the end of the
+ * stream, the loop busy or no connection yet: the loop reports the end
+ * and what follows), or a negative error. The caller makes sure, as for
+ * uvl_try_write, that s stays open, and that no read of s by the loop is
+ * in progress or owed to an earlier reader (nothing lent, nothing
+ * received and not taken yet). Windows: always 0. */
+long uvl_try_read(uvl_sock *s, const uvl_iov *iov, size_t n);
 /* Ends the stream's sending side (FIN) once earlier writes are done. */
 void uvl_shutdown(uvl_sock *s);
 /* Closes the socket. reset: at once, with a RST (SO_LINGER {1, 0});

@@ -670,6 +670,42 @@ long uvl_try_write(uvl_sock *s, const uvl_iov *iov, size_t n) {
 #endif
 }
 
+long uvl_try_read(uvl_sock *s, const uvl_iov *iov, size_t n) {
+#ifdef _WIN32
+  (void)s;
+  (void)iov;
+  (void)n;
+  return 0;
+#else
+  struct iovec v[UVL_IOV_MAX];
+  struct msghdr m;
+  if (s->fd < 0 || n == 0 || n > UVL_IOV_MAX)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    v[i].iov_base = (void *)iov[i].base;
+    v[i].iov_len = iov[i].len;
+  }
+  memset(&m, 0, sizeof m);
+  m.msg_iov = v;
+  m.msg_iovlen = n;
+  /* The baton: no round runs meanwhile (try: never waits under the
+   * caller's lock, which the loop's callbacks take). */
+  if (uv_mutex_trylock(&s->loop->baton) != 0)
+    return 0;
+  ssize_t r;
+  do
+    r = recvmsg(s->fd, &m, MSG_DONTWAIT);
+  while (r < 0 && errno == EINTR);
+  int e = r < 0 ? errno : 0;
+  uv_mutex_unlock(&s->loop->baton);
+  if (r >= 0)
+    return (long)r; /* 0: the end, which the loop reports */
+  if (e == EAGAIN || e == EWOULDBLOCK)
+    return 0;
+  return uvl__map_err(uv_translate_sys_error(e));
+#endif
+}
+
 void uvl_shutdown(uvl_sock *s) {
   simple(s, R_SHUTDOWN, 0);
 }
