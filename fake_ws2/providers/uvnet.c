@@ -18,7 +18,8 @@
  *   and nobody accepted yet; one more is reset at once (the caller sees
  *   WSAECONNRESET, not WSAECONNREFUSED).
  * - Nothing happens synchronously across sockets: bytes and datagrams
- *   arrive when the loop thread delivers them, so a non-blocking receive
+ *   arrive when the loop (its thread, or a thread that waits on a
+ *   completion port: wpu/iodriver.h) delivers them, so a non-blocking receive
  *   right after the peer's send may still fail with WSAEWOULDBLOCK; a send
  *   after the peer's graceful close succeeds until the kernel sees the
  *   peer's reset. Ports are the kernel's (ephemeral ones from its range).

@@ -116,8 +116,9 @@ typedef struct uvl_callbacks {
 } uvl_callbacks;
 
 /* Starts a loop and its thread. before_wait (may be NULL) is called with
- * arg on the loop thread before every poll for I/O (which may block),
- * after the callbacks of the round before it, and once more when the
+ * arg on the thread running the loop before every poll for I/O (which may
+ * block), after the callbacks of the round before it, at the end of every
+ * round (the next one may run on another thread), and once more when the
  * loop ends. 0, UVL_ENOMEM or UVL_EIO. */
 int uvl_loop_start(void (*before_wait)(void *arg), void *arg, uvl_loop **out);
 /* Runs what was asked, closes every socket still open (their callbacks

@@ -7,7 +7,9 @@
  * (cb_read); they queue on the socket until read, serving pending
  * overlapped receives first. While nothing is queued, the loop reads
  * straight into the buffer of the first pending overlapped receive, or of
- * a blocked receiver (cb_lend, cb_filled: no copy). Once the queue holds
+ * a blocked receiver (cb_lend, cb_filled: no copy). A receive that finds
+ * nothing queued, lent or pending reads the kernel socket itself while no
+ * thread runs the loop (read_direct: no copy either). Once the queue holds
  * un_recv_limit bytes the loop stops reading (the kernel's window then
  * closes, as a real receiver's does) until a receive makes room. The
  * peer's FIN ends the stream after the queued bytes; a reset (or another

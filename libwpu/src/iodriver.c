@@ -76,6 +76,10 @@ uint64_t wpu_io_driver_rounds(void) {
 /* Whether the calling thread is running a drive. */
 static _Thread_local int driving_here;
 
+int wpu__io_driver_present(void) {
+  return __atomic_load_n(&reg.registered, __ATOMIC_RELAXED);
+}
+
 int wpu__io_drive(const uint32_t *state, uint32_t driving, DWORD timeout_ms) {
   if (!__atomic_load_n(&reg.registered, __ATOMIC_RELAXED) || driving_here)
     return 0;

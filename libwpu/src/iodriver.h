@@ -14,6 +14,10 @@
  * when no driver can run now (sleep instead). */
 int wpu__io_drive(const uint32_t *state, uint32_t driving, DWORD timeout_ms);
 
+/* Whether a driver is registered (a hint, without synchronization: a
+ * waiter that sees none sleeps as it always did). */
+int wpu__io_driver_present(void);
+
 /* A packet went to a waiter that was driving: interrupts the drive, unless
  * the calling thread is the one driving (its round ends by itself). */
 void wpu__io_interrupt(void);

@@ -17,11 +17,22 @@
  * uvnet's sockets are real Windows sockets there, while the program's own
  * Winsock calls go to fake_ws2's front.
  *
- * I/O: the loop thread reads every socket and writes what is handed to it.
- * On Linux a stream send of up to 16 KiB is written by the caller's thread
- * itself when nothing of the socket waits in the loop (no copy, no hop);
- * larger sends and everything on Windows go through the loop. Either way
- * the bytes of one send stay together and sends keep their order.
+ * I/O: the loop reads every socket and writes what is handed to it. On
+ * Linux:
+ * - uvnet's loop is libwpu's I/O driver (wpu/iodriver.h): a thread that
+ *   waits on a completion port with nothing queued runs the loop's rounds
+ *   itself instead of sleeping, and the loop thread leaves the loop to such
+ *   threads while they keep coming back (1 ms), so a program that waits on
+ *   its port polls, reads, writes and completes on its own thread, without
+ *   a hand-over per completion;
+ * - a stream send of up to 64 KiB is written by the caller's thread itself
+ *   when nothing of the socket waits in the loop, and a stream receive that
+ *   finds nothing received, pending or being read reads the kernel socket
+ *   into the caller's buffers while no thread runs the loop (no copy, no
+ *   hop);
+ * - everything else, and everything on Windows, goes through the loop.
+ * Either way the bytes of one send stay together, sends keep their order
+ * and received bytes come in order.
  *
  * Usage: call fws2_uvnet_WSPStartup once per catalog entry (as ws2_32
  * does, with the entry's WSAPROTOCOL_INFOW and the upcall table), and

@@ -210,6 +210,8 @@ static int wait_on_state(wpu_port *p, wpu_port_waiter *me, DWORD timeout_ms) {
  * (wpu/iodriver.h), runs it instead of sleeping: a poster then interrupts
  * the drive instead of waking a sleeper. */
 static int wait_driving(wpu_port *p, wpu_port_waiter *me, DWORD timeout_ms) {
+  if (!wpu__io_driver_present())
+    return wait_on_state(p, me, timeout_ms);
   uint64_t start = wpu_plat_hrtime();
   DWORD left = timeout_ms;
   for (;;) {
