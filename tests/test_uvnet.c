@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1572,6 +1573,7 @@ port_receiver_gets_a_megabyte_in_order_two_receives_at_a_time(void **state) {
 
 typedef struct port_wait {
   HANDLE port;
+  HANDLE waiting; /* set right before the wait */
   BOOL ok;
   DWORD error;
   LPOVERLAPPED got;
@@ -1581,9 +1583,123 @@ static DWORD WINAPI wait_on_port(LPVOID arg) {
   port_wait *w = arg;
   DWORD bytes;
   ULONG_PTR key;
+  SetEvent(w->waiting);
   w->ok = GetQueuedCompletionStatus(w->port, &bytes, &key, &w->got, WAIT_MS);
   w->error = w->ok ? 0 : GetLastError();
   return 0;
+}
+
+/* Waits until a drive has started since `since` (Linux): the thread that
+ * signalled it is about to wait is then in the loop. It gets there within
+ * microseconds; the bound only turns a failure into an assertion. */
+static void until_a_drive_started(uint64_t since) {
+#ifndef _WIN32
+  DWORD t0 = GetTickCount();
+  while (wpu_io_driver_rounds() == since && GetTickCount() - t0 < WAIT_MS)
+    ;
+  assert_true(wpu_io_driver_rounds() > since);
+#else
+  (void)since;
+#endif
+}
+
+/* Aborts the test program when the waits of a test do not end in time:
+ * a driver stuck outside the loop would not return even for a packet. */
+typedef struct hang_guard {
+  HANDLE done, thread;
+} hang_guard;
+
+static DWORD WINAPI guard_main(LPVOID arg) {
+  hang_guard *g = arg;
+  if (WaitForSingleObject(g->done, 6 * WAIT_MS) == WAIT_TIMEOUT) {
+    fprintf(stderr, "a port wait did not return: aborting\n");
+    abort();
+  }
+  return 0;
+}
+
+static void guard_start(hang_guard *g) {
+  g->done = must_event();
+  g->thread = must_thread(guard_main, g);
+}
+
+static void guard_stop(hang_guard *g) {
+  SetEvent(g->done);
+  join(g->thread);
+  CloseHandle(g->done);
+}
+
+typedef struct kicker {
+  SOCKET s;
+  LONG stop, kicks;
+} kicker;
+
+/* Makes the loop thread want the loop back, over and over: select (even
+ * without waiting) and getsockname (a request the loop runs) both kick it. */
+static DWORD WINAPI kick_the_loop(LPVOID arg) {
+  kicker *k = arg;
+  while (!InterlockedCompareExchange(&k->stop, 0, 0)) {
+    (void)select1(k->s, 0, 0);
+    if (InterlockedIncrement(&k->kicks) % 4 == 0)
+      (void)local_port(k->s);
+  }
+  return 0;
+}
+
+static void
+port_waits_end_in_time_while_another_thread_kicks_the_loop(void **state) {
+  (void)state;
+  SOCKET c, a;
+  pair(&c, &a);
+  HANDLE cport = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  assert_ptr_equal(CreateIoCompletionPort((HANDLE)c, cport, 9, 0), cport);
+  hang_guard g;
+  guard_start(&g);
+  for (int i = 0; i < 100; i++) {
+    /* The loop's clock (whole milliseconds) is a millisecond behind when
+     * the wait starts: busy until the next millisecond (not asleep, and not
+     * so long that the loop thread takes the loop back meanwhile). */
+    DWORD t0 = GetTickCount();
+    while (GetTickCount() == t0)
+      ;
+    DWORD bytes = 0;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED got = NULL;
+    assert_false(GetQueuedCompletionStatus(cport, &bytes, &key, &got, 1));
+    assert_int_equal(GetLastError(), WAIT_TIMEOUT);
+  }
+  kicker k = {a, 0, 0};
+  HANDLE t = must_thread(kick_the_loop, &k);
+  for (int i = 0; i < 300; i++) { /* short timeouts on an idle port */
+    DWORD bytes = 0;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED got = NULL;
+    assert_false(
+        GetQueuedCompletionStatus(cport, &bytes, &key, &got, 1 + i % 3));
+    assert_int_equal(GetLastError(), WAIT_TIMEOUT);
+  }
+  for (int i = 0; i < 100; i++) { /* and bytes that arrive meanwhile */
+    WSAOVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    char buf[4];
+    int err = 0;
+    int rc = submit_recv(c, &ov, buf, sizeof buf, NULL, &err);
+    assert_true(rc == 0 || err == WSA_IO_PENDING);
+    must_send(a, "k");
+    DWORD bytes = 0;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED got = NULL;
+    assert_true(GetQueuedCompletionStatus(cport, &bytes, &key, &got, WAIT_MS));
+    assert_ptr_equal(got, &ov);
+    assert_int_equal(bytes, 1);
+  }
+  InterlockedExchange(&k.stop, 1);
+  join(t);
+  guard_stop(&g);
+  assert_true(k.kicks > 0);
+  CloseHandle(cport);
+  closes(c);
+  closes(a);
 }
 
 static void
@@ -1600,8 +1716,11 @@ cleanup_while_a_thread_waits_on_a_port_aborts_its_receive(void **state) {
   assert_int_equal(submit_recv(c, &ov, buf, sizeof buf, NULL, &err),
                    SOCKET_ERROR);
   assert_int_equal(err, WSA_IO_PENDING);
-  port_wait w = {cport, TRUE, 0, NULL};
+  port_wait w = {cport, must_event(), TRUE, 0, NULL};
+  uint64_t rounds = wpu_io_driver_rounds();
   HANDLE t = must_thread(wait_on_port, &w);
+  assert_int_equal(WaitForSingleObject(w.waiting, WAIT_MS), WAIT_OBJECT_0);
+  until_a_drive_started(rounds);
   /* The last cleanup stops the loop the waiter may be driving. */
   for (int i = 0; i < 4; i++)
     assert_int_equal(p.lpWSPCleanup(&err), 0);
@@ -1609,6 +1728,7 @@ cleanup_while_a_thread_waits_on_a_port_aborts_its_receive(void **state) {
   assert_false(w.ok);
   assert_ptr_equal(w.got, &ov);
   assert_int_equal(w.error, WSA_OPERATION_ABORTED);
+  CloseHandle(w.waiting);
   CloseHandle(cport);
   assert_int_equal(start_all(), 0); /* for the teardown's cleanups */
 }
@@ -1759,6 +1879,7 @@ int main(void) {
       T(port_receiver_gets_a_megabyte_in_order_one_receive_at_a_time),
       T(port_receiver_gets_a_megabyte_in_order_two_receives_at_a_time),
       T(cleanup_while_a_thread_waits_on_a_port_aborts_its_receive),
+      T(port_waits_end_in_time_while_another_thread_kicks_the_loop),
       T(two_threads_stream_a_megabyte_each_way_byte_exact),
       T(addresses_convert_to_strings_and_back),
   };

@@ -5,9 +5,9 @@
  *
  * With uvnet_loop_sock.c the only uvnet files that include <uv.h>; they
  * include no Windows header. They call libuv only, never the C library's
- * socket functions by name (but sendmsg, see below): programs that link
- * fake_ws2's ws2_32 front define socket, send, bind ... themselves, with
- * the Windows calling convention.
+ * socket functions by name (but sendmsg and recvmsg, see below): programs
+ * that link fake_ws2's ws2_32 front define socket, send, bind ...
+ * themselves, with the Windows calling convention.
  *
  * Requests go into a queue under a mutex; a uv_async_t wakes the loop,
  * which runs them in order.
@@ -33,12 +33,14 @@
  * while a shutdown is in flight (libuv does not allow both). Once a close
  * was asked for, a socket reports nothing but closed.
  *
- * uvl_try_write is the exception to "the loop does the I/O": on Linux the
- * caller's thread writes a connected stream's descriptor itself with
- * sendmsg (MSG_DONTWAIT | MSG_NOSIGNAL; no Windows program defines that
- * name), when the provider knows that nothing of the socket's waits in the
- * loop. The descriptor is published to the provider by the connected and
- * accepted callbacks, which run after it is set.
+ * uvl_try_write and uvl_try_read are the exceptions to "the loop does the
+ * I/O": on Linux the caller's thread writes a connected stream's
+ * descriptor itself with sendmsg (MSG_DONTWAIT | MSG_NOSIGNAL; no Windows
+ * program defines that name), when the provider knows that nothing of the
+ * socket's waits in the loop, and reads it with recvmsg (MSG_DONTWAIT)
+ * while it holds the baton (no round runs) and nothing read is owed to
+ * anyone. The descriptor is published to the provider by the connected
+ * and accepted callbacks, which run after it is set.
  *
  * A UDP socket's default peer is the loop's, not the kernel's: the kernel
  * socket stays unconnected, sends without an address go to the peer and
@@ -156,11 +158,16 @@ static int round_once(uvl_loop *l) {
 /* Whether the loop thread should leave the loop to drivers now; mu held.
  * *wait_ns: how long to wait before asking again. */
 static int leave_to_drivers(uvl_loop *l, uint64_t *wait_ns) {
-  if (l->stopping || l->kicked)
+  if (l->stopping)
     return 0;
   *wait_ns = UVL_HANDBACK_NS;
+  /* A driver waiting for the baton or running goes first: its round runs
+   * what a kick asked for too (taking the baton back from it would leave
+   * it waiting while this thread polls without end). */
   if (l->drivers > 0)
     return 1;
+  if (l->kicked)
+    return 0;
   uint64_t since = uv_hrtime() - l->last_drive;
   if (l->last_drive == 0 || since >= UVL_HANDBACK_NS)
     return 0;
@@ -188,8 +195,11 @@ static void loop_main(void *arg) {
   }
 }
 
+/* The drive's time is up: its round ends. (Stopping, not just firing:
+ * libuv runs due timers before it polls, and a timer that fired there
+ * would leave the poll without a time limit.) */
 static void on_drive_timer(uv_timer_t *t) {
-  (void)t; /* the round ends: its wait is over */
+  uv_stop(t->loop);
 }
 
 int uvl_drive(uvl_loop *l, uint32_t timeout_ms) {
@@ -205,11 +215,17 @@ int uvl_drive(uvl_loop *l, uint32_t timeout_ms) {
     uv_async_send(&l->wake);
   uv_mutex_lock(&l->baton);
   if (!__atomic_exchange_n(&l->interrupted, 0, __ATOMIC_ACQ_REL)) {
-    if (timeout_ms != UVL_INFINITE)
+    if (timeout_ms != UVL_INFINITE) {
+      uv_update_time(&l->loop); /* the loop's clock may be a round old */
       uv_timer_start(&l->drive_timer, on_drive_timer, timeout_ms, 0);
+    }
     round_once(l);
     uv_timer_stop(&l->drive_timer);
   }
+  /* Interrupts for this round are spent (a late one costs an empty
+   * round, never a lost wake-up: the port is looked at after every
+   * round). */
+  __atomic_store_n(&l->interrupted, 0, __ATOMIC_RELEASE);
   uv_mutex_lock(&l->mu);
   l->drivers--;
   l->last_drive = uv_hrtime();

@@ -530,8 +530,11 @@ static DWORD read_direct(un_socket *s, const WSABUF *bufs, DWORD n, DWORD at,
   long r = k > 0 ? uvl_try_read(s->io, iov, k) : 0;
   if (r < 0) {
     broken(s, un_wsa_error((int)r));
+    un_changed(s); /* blocked callers, select and FD_CLOSE learn of it */
     return 0;
   }
+  if (r > 0)
+    un_changed(s); /* readiness changed: select, FD_READ */
   return (DWORD)r;
 }
 

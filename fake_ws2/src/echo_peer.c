@@ -81,7 +81,12 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
 static void on_written(uv_write_t *req, int status) {
   echo_conn *c = (echo_conn *)req->handle;
   block_put(req->handle->loop->data, (echo_block *)req);
-  if (status == 0 && c->paused &&
+  if (status != 0) { /* the peer is gone: so is the connection */
+    if (!uv_is_closing((uv_handle_t *)c))
+      uv_close((uv_handle_t *)c, on_closed);
+    return;
+  }
+  if (c->paused &&
       uv_stream_get_write_queue_size((uv_stream_t *)c) <= BACKLOG / 2 &&
       uv_read_start((uv_stream_t *)c, on_alloc, on_read) == 0)
     c->paused = 0;

@@ -7,20 +7,29 @@
 #include "iodriver.h"
 
 /* The registry, under a spin lock held only to read or change these few
- * fields (and to call interrupt, which does not block). */
+ * fields. The driver's functions are called without it: a drive while
+ * busy, an interrupt while counted in calls; unregistering waits for both
+ * to be over. */
 static struct {
   int lock;
-  int registered; /* also read without the lock (a hint) */
-  int closing;    /* unregistering: no new drive starts */
-  int busy;       /* a drive is running */
+  int registered;        /* also read without the lock (a hint) */
+  int closing;           /* unregistering: no new drive starts */
+  int busy;              /* a drive is running */
+  const uint32_t *owner; /* the state word of the waiter driving */
+  int calls;             /* interrupts being made */
   wpu_io_driver d;
 } reg;
 
 static uint64_t rounds;
 
 static void reg_lock(void) {
-  while (__atomic_exchange_n(&reg.lock, 1, __ATOMIC_ACQUIRE))
-    wpu_plat_spin_pause();
+  for (int spins = 0; __atomic_exchange_n(&reg.lock, 1, __ATOMIC_ACQUIRE);
+       spins++) {
+    if (spins < 64)
+      wpu_plat_spin_pause();
+    else
+      wpu_plat_yield(); /* the holder may have lost its processor */
+  }
 }
 
 static void reg_unlock(void) {
@@ -35,7 +44,7 @@ DWORD wpu_io_driver_register(const wpu_io_driver *driver) {
 #else
   DWORD e = 0;
   reg_lock();
-  if (reg.registered || reg.busy) {
+  if (reg.registered || reg.busy || reg.calls > 0) {
     e = ERROR_ALREADY_EXISTS;
   } else {
     reg.d = *driver;
@@ -54,10 +63,13 @@ DWORD wpu_io_driver_unregister(void *arg) {
     return ERROR_NOT_FOUND;
   }
   reg.closing = 1;
-  if (reg.busy)
-    reg.d.interrupt(reg.d.arg);
+  int busy = reg.busy;
+  reg_unlock();
+  if (busy)
+    reg.d.interrupt(reg.d.arg); /* d stays as it is while closing */
   /* The drive returns after its round: wait for it (briefly). */
-  while (reg.busy) {
+  reg_lock();
+  while (reg.busy || reg.calls > 0) {
     reg_unlock();
     wpu_plat_yield();
     reg_lock();
@@ -89,28 +101,39 @@ int wpu__io_drive(const uint32_t *state, uint32_t driving, DWORD timeout_ms) {
     return 0;
   }
   reg.busy = 1;
+  reg.owner = state;
   wpu_io_driver d = reg.d;
   reg_unlock();
   int ran = 1;
   if (__atomic_load_n(state, __ATOMIC_ACQUIRE) == driving) {
+    __atomic_add_fetch(&rounds, 1, __ATOMIC_RELAXED);
     driving_here = 1;
     ran = d.drive(d.arg, timeout_ms) == 0;
     driving_here = 0;
-    if (ran)
-      __atomic_add_fetch(&rounds, 1, __ATOMIC_RELAXED);
   }
   reg_lock();
   reg.busy = 0;
+  reg.owner = NULL;
   reg_unlock();
   return ran;
 }
 
-void wpu__io_interrupt(void) {
+void wpu__io_interrupt(const uint32_t *state) {
   if (driving_here)
-    return;
+    return; /* the round ends by itself */
   reg_lock();
-  if (reg.busy)
-    reg.d.interrupt(reg.d.arg);
+  /* Only the waiter's own drive: another thread's is none of its business
+   * (the waiter, not driving yet, sees its state before it drives). */
+  int mine = reg.busy && reg.owner == state;
+  if (mine)
+    reg.calls++;
+  wpu_io_driver d = reg.d;
+  reg_unlock();
+  if (!mine)
+    return;
+  d.interrupt(d.arg);
+  reg_lock();
+  reg.calls--;
   reg_unlock();
 }
 #endif

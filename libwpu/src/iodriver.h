@@ -18,8 +18,10 @@ int wpu__io_drive(const uint32_t *state, uint32_t driving, DWORD timeout_ms);
  * waiter that sees none sleeps as it always did). */
 int wpu__io_driver_present(void);
 
-/* A packet went to a waiter that was driving: interrupts the drive, unless
- * the calling thread is the one driving (its round ends by itself). */
-void wpu__io_interrupt(void);
+/* A packet went to the waiter whose state word is *state, which was
+ * driving: interrupts its drive, unless the calling thread is the one
+ * driving (its round ends by itself) or the drive running is another
+ * waiter's. */
+void wpu__io_interrupt(const uint32_t *state);
 
 #endif /* WPU_IODRIVER_IMPL_H */

@@ -66,9 +66,9 @@ DWORD wpu_io_driver_register(const wpu_io_driver *driver);
  * (no driver with this arg is registered). */
 DWORD wpu_io_driver_unregister(void *arg);
 
-/* How many drives waiting threads have run since the process started: a
- * count for tests and benchmarks that the mechanism is at work (0 on the
- * Windows build). */
+/* How many drives waiting threads have started since the process
+ * started: a count for tests and benchmarks that the mechanism is at work
+ * (0 on the Windows build). */
 uint64_t wpu_io_driver_rounds(void);
 
 #ifdef __cplusplus

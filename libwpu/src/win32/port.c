@@ -63,7 +63,7 @@ static void waiter_alert(uint32_t *state, uint32_t was) {
   if (was == W_SLEEP && !wpu__wake_hold(state))
     wpu_plat_word_wake(state);
   else if (was == W_DRIVE)
-    wpu__io_interrupt();
+    wpu__io_interrupt(state);
 }
 
 typedef struct wpu_port {
@@ -100,7 +100,7 @@ void wpu__port_abandon(wpu_kobject *o) {
       if (was == W_SLEEP)
         wpu_plat_word_wake(&w->state);
       else if (was == W_DRIVE)
-        wpu__io_interrupt();
+        wpu__io_interrupt(&w->state);
     }
   }
   p->waiters = NULL;
