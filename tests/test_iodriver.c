@@ -12,13 +12,17 @@
 
 #include <cmocka.h>
 
+#include <fws2/fixture.h>
 #include <wpu/iodriver.h>
+#include <wpu/sockets.h>
 
 #define WAIT_MS 10000
 
 /* A driver for the tests: each drive either posts a packet to port (as a
  * provider completing I/O does) or waits for interrupt or its timeout. */
 typedef struct drv {
+  void *world;
+  SOCKET s; /* associated with port: waiters on it may drive */
   HANDLE port;
   HANDLE interrupted; /* auto-reset: set by interrupt */
   HANDLE started;     /* manual-reset: set when a drive starts */
@@ -57,9 +61,16 @@ static void drv_interrupt(void *arg) {
 
 static int setup(void **state) {
   drv *d = calloc(1, sizeof *d);
-  if (d == NULL)
+  int err = 0;
+  if (d == NULL || fws2_world_setup(&d->world) != 0) {
+    free(d);
     return -1;
+  }
+  d->s = wpu_ifs_handle_create(0, &err);
   d->port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  if (d->s == INVALID_SOCKET || d->port == NULL ||
+      CreateIoCompletionPort((HANDLE)d->s, d->port, 1, 0) != d->port)
+    return -1;
   d->interrupted = CreateEventW(NULL, FALSE, FALSE, NULL);
   d->started = CreateEventW(NULL, TRUE, FALSE, NULL);
   *state = d;
@@ -71,11 +82,14 @@ static int teardown(void **state) {
   drv *d = *state;
   if (d->registered)
     wpu_io_driver_unregister(d);
+  int err = 0;
+  wpu_ifs_handle_close(d->s, &err);
   CloseHandle(d->port);
   CloseHandle(d->interrupted);
   CloseHandle(d->started);
+  int rc = fws2_world_teardown(&d->world);
   free(d);
-  return 0;
+  return rc;
 }
 
 static void
@@ -210,6 +224,20 @@ static void drive_gets_the_wait_timeout_and_the_wait_times_out(void **state) {
   assert_int_equal(d->drives, drives);
 }
 
+static void waits_on_a_port_without_sockets_do_not_drive(void **state) {
+  drv *d = *state;
+  must_register(d);
+  HANDLE pool = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+  assert_non_null(pool);
+  DWORD bytes = 1;
+  ULONG_PTR key = 1;
+  LPOVERLAPPED ov = (LPOVERLAPPED)&key;
+  assert_false(GetQueuedCompletionStatus(pool, &bytes, &key, &ov, 20));
+  assert_int_equal(GetLastError(), WAIT_TIMEOUT);
+  assert_int_equal(d->drives, 0);
+  CloseHandle(pool);
+}
+
 static void CALLBACK apc_noop(ULONG_PTR arg) {
   (void)arg;
 }
@@ -328,6 +356,7 @@ int main(void) {
       T(packet_from_another_thread_interrupts_the_drive),
       T(drive_gets_the_wait_timeout_and_the_wait_times_out),
       T(alertable_waits_do_not_drive),
+      T(waits_on_a_port_without_sockets_do_not_drive),
       T(driver_that_cannot_run_lets_the_waiter_sleep),
       T(only_one_waiting_thread_drives_at_a_time),
       T(unregister_interrupts_a_running_drive_and_waits_for_it),

@@ -95,6 +95,8 @@ DWORD wpu__socket_associate(SOCKET s, HANDLE port, ULONG_PTR key) {
       err = ERROR_INVALID_PARAMETER; /* one port per handle */
       wpu__port_release(a->port);
       free(a);
+    } else {
+      wpu__port_note_socket(a->port);
     }
   }
   wpu_handles_unpin(&w->handles, slot);

@@ -30,6 +30,9 @@ void wpu__socket_note_owner(struct wpu_slot *slot, DWORD catalog_id);
 /* Platform side. A held port for a port handle, or NULL. */
 void *wpu__port_from_handle(HANDLE port);
 void wpu__port_release(void *port);
+/* A socket handle was associated with port (held): from now on threads
+ * waiting on it may drive the I/O driver (Linux; nothing on Windows). */
+void wpu__port_note_socket(void *port);
 /* Posts a packet whose I/O ended with Win32 error code error (0: success).
  * Returns 0 or an error code. */
 DWORD wpu__port_post(void *port, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov,

@@ -28,9 +28,13 @@
  *   block; any thread.
  *
  * Which waits drive: non-alertable GetQueuedCompletionStatus and
- * GetQueuedCompletionStatusEx of the Linux kernel32 emulation, one thread
- * at a time (any other waiter sleeps). Alertable waits, the WaitFor...
- * functions and events never drive. On the Windows build the kernel's
+ * GetQueuedCompletionStatusEx of the Linux kernel32 emulation on a port
+ * that a socket handle was ever associated with, one thread at a time (any
+ * other waiter sleeps). A port that only carries PostQueuedCompletionStatus
+ * packets (a thread pool's), alertable waits, the WaitFor... functions and
+ * events never drive. After a drive, a driver's own thread may leave its
+ * I/O to waiting threads for a while (uvnet: 1 ms), so I/O that nobody
+ * waits on a port for may wait that long. On the Windows build the kernel's
  * ports are used and nothing drives: wpu_io_driver_register() fails with
  * ERROR_NOT_SUPPORTED.
  *

@@ -55,6 +55,10 @@ void wpu__port_release(void *port) {
   CloseHandle(port);
 }
 
+void wpu__port_note_socket(void *port) {
+  (void)port; /* the kernel's ports: nothing drives */
+}
+
 typedef LONG(NTAPI *set_io_completion_fn)(HANDLE, ULONG_PTR, ULONG_PTR, LONG,
                                           ULONG_PTR);
 

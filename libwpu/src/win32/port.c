@@ -74,6 +74,7 @@ typedef struct wpu_port {
   size_t count; /* written under mu with __atomic stores: read outside it */
   wpu_port_waiter *waiters; /* most recent first */
   int abandoned;
+  int sockets; /* a socket was associated: waiters may drive (atomic) */
 } wpu_port;
 
 void wpu__port_destroy(wpu_kobject *o) {
@@ -208,9 +209,12 @@ static int wait_on_state(wpu_port *p, wpu_port_waiter *me, DWORD timeout_ms) {
 
 /* wait_on_state, but first, while a registered I/O driver can run
  * (wpu/iodriver.h), runs it instead of sleeping: a poster then interrupts
- * the drive instead of waking a sleeper. */
+ * the drive instead of waking a sleeper. Only on ports with a socket
+ * associated: a port that only carries PostQueuedCompletionStatus packets
+ * (a thread pool's) has no I/O of a provider to wait for. */
 static int wait_driving(wpu_port *p, wpu_port_waiter *me, DWORD timeout_ms) {
-  if (!wpu__io_driver_present())
+  if (!__atomic_load_n(&p->sockets, __ATOMIC_RELAXED) ||
+      !wpu__io_driver_present())
     return wait_on_state(p, me, timeout_ms);
   uint64_t start = wpu_plat_hrtime();
   DWORD left = timeout_ms;
@@ -321,6 +325,10 @@ void *wpu__port_from_handle(HANDLE port) {
 
 void wpu__port_release(void *port) {
   wpu__kobject_unref(port);
+}
+
+void wpu__port_note_socket(void *port) {
+  __atomic_store_n(&((wpu_port *)port)->sockets, 1, __ATOMIC_RELAXED);
 }
 
 DWORD wpu__port_post(void *port, DWORD bytes, ULONG_PTR key, LPOVERLAPPED ov,
