@@ -85,6 +85,13 @@ uint64_t wpu_io_driver_rounds(void) {
 }
 
 #ifndef _WIN32
+/* When the last drive started (wpu_plat_hrtime), for nudges. */
+static uint64_t last_start;
+
+/* A waiter that finds packets queued still runs a round without waiting
+ * when no drive has started for this long (see wpu__io_nudge). */
+#define NUDGE_NS 250000u
+
 /* Whether the calling thread is running a drive. */
 static _Thread_local int driving_here;
 
@@ -107,6 +114,7 @@ int wpu__io_drive(const uint32_t *state, uint32_t driving, DWORD timeout_ms) {
   int ran = 1;
   if (__atomic_load_n(state, __ATOMIC_ACQUIRE) == driving) {
     __atomic_add_fetch(&rounds, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&last_start, wpu_plat_hrtime(), __ATOMIC_RELAXED);
     driving_here = 1;
     ran = d.drive(d.arg, timeout_ms) == 0;
     driving_here = 0;
@@ -116,6 +124,15 @@ int wpu__io_drive(const uint32_t *state, uint32_t driving, DWORD timeout_ms) {
   reg.owner = NULL;
   reg_unlock();
   return ran;
+}
+
+void wpu__io_nudge(void) {
+  if (!__atomic_load_n(&reg.registered, __ATOMIC_RELAXED) || driving_here ||
+      wpu_plat_hrtime() - __atomic_load_n(&last_start, __ATOMIC_RELAXED) <
+          NUDGE_NS)
+    return;
+  static const uint32_t go = 1; /* nobody interrupts a round of 0 ms */
+  wpu__io_drive(&go, 1, 0);
 }
 
 void wpu__io_interrupt(const uint32_t *state) {

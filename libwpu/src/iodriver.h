@@ -18,6 +18,13 @@ int wpu__io_drive(const uint32_t *state, uint32_t driving, DWORD timeout_ms);
  * waiter that sees none sleeps as it always did). */
 int wpu__io_driver_present(void);
 
+/* For a waiter about to take packets that are there already: runs a round
+ * of the driver without waiting when none has started for a while
+ * (250 us), so that a thread that keeps finding completions (direct I/O
+ * completes at once) still drives, and the driver's own thread keeps
+ * leaving the I/O to it. Does nothing when a drive is running. */
+void wpu__io_nudge(void);
+
 /* A packet went to the waiter whose state word is *state, which was
  * driving: interrupts its drive, unless the calling thread is the one
  * driving (its round ends by itself) or the drive running is another

@@ -32,11 +32,14 @@
  * that a socket handle was ever associated with, one thread at a time (any
  * other waiter sleeps). A port that only carries PostQueuedCompletionStatus
  * packets (a thread pool's), alertable waits, the WaitFor... functions and
- * events never drive. After a drive, a driver's own thread may leave its
- * I/O to waiting threads for a while (uvnet: 1 ms), so I/O that nobody
- * waits on a port for may wait that long. On the Windows build the kernel's
- * ports are used and nothing drives: wpu_io_driver_register() fails with
- * ERROR_NOT_SUPPORTED.
+ * events never drive. A waiter that finds packets queued takes them
+ * without waiting, but first runs a round of 0 ms when no drive has started
+ * for 250 us: a thread that keeps finding completions (a provider's direct
+ * I/O completes at once) keeps driving. After a drive, a driver's own thread
+ * may leave its I/O to waiting threads for a while (uvnet: 1 ms), so I/O that
+ * nobody waits on a port for may wait that long. On the Windows build the
+ * kernel's ports are used and nothing drives: wpu_io_driver_register() fails
+ * with ERROR_NOT_SUPPORTED.
  *
  * At most one driver is registered at a time (one per process, not per
  * world: ports are process-wide). Thread-safe.

@@ -248,6 +248,9 @@ static ULONG port_take(wpu_port *p, wpu_packet *out, ULONG max,
       return 0;
     }
   }
+  if (!alertable && __atomic_load_n(&p->sockets, __ATOMIC_RELAXED) &&
+      __atomic_load_n(&p->count, __ATOMIC_RELAXED) > 0)
+    wpu__io_nudge(); /* a waiter that keeps finding packets drives too */
   wpu_plat_mutex_lock(p->mu);
   if (p->count > 0) {
     ULONG n = take_queued(p, out, 0, max);
