@@ -640,17 +640,13 @@ void uvl_send(uvl_sock *s, char *buf, size_t len, const uvl_addr *to) {
   submit_write(s, R_SEND, buf, len, to);
 }
 
-long uvl_try_write(uvl_sock *s, const uvl_iov *iov, size_t n) {
-#ifdef _WIN32
-  (void)s;
-  (void)iov;
-  (void)n;
-  return 0;
-#else
+#ifndef _WIN32
+/* One sendmsg (out) or recvmsg of a connected stream's descriptor, without
+ * waiting: the byte count, 0 when the kernel has no room or nothing now
+ * (or the end, reading), or a UVL_E* error. */
+static long fd_msg(int fd, const uvl_iov *iov, size_t n, int out) {
   struct iovec v[UVL_IOV_MAX];
   struct msghdr m;
-  if (s->fd < 0 || n == 0 || n > UVL_IOV_MAX)
-    return 0;
   for (size_t i = 0; i < n; i++) {
     v[i].iov_base = (void *)iov[i].base;
     v[i].iov_len = iov[i].len;
@@ -660,13 +656,27 @@ long uvl_try_write(uvl_sock *s, const uvl_iov *iov, size_t n) {
   m.msg_iovlen = n;
   ssize_t r;
   do
-    r = sendmsg(s->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+    r = out ? sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL)
+            : recvmsg(fd, &m, MSG_DONTWAIT);
   while (r < 0 && errno == EINTR);
   if (r >= 0)
     return (long)r;
   if (errno == EAGAIN || errno == EWOULDBLOCK)
     return 0;
   return uvl__map_err(uv_translate_sys_error(errno));
+}
+#endif
+
+long uvl_try_write(uvl_sock *s, const uvl_iov *iov, size_t n) {
+#ifdef _WIN32
+  (void)s;
+  (void)iov;
+  (void)n;
+  return 0;
+#else
+  if (s->fd < 0 || n == 0 || n > UVL_IOV_MAX)
+    return 0;
+  return fd_msg(s->fd, iov, n, 1);
 #endif
 }
 
@@ -677,32 +687,16 @@ long uvl_try_read(uvl_sock *s, const uvl_iov *iov, size_t n) {
   (void)n;
   return 0;
 #else
-  struct iovec v[UVL_IOV_MAX];
-  struct msghdr m;
   if (s->fd < 0 || n == 0 || n > UVL_IOV_MAX)
     return 0;
-  for (size_t i = 0; i < n; i++) {
-    v[i].iov_base = (void *)iov[i].base;
-    v[i].iov_len = iov[i].len;
-  }
-  memset(&m, 0, sizeof m);
-  m.msg_iov = v;
-  m.msg_iovlen = n;
   /* The baton: no round runs meanwhile (try: never waits under the
-   * caller's lock, which the loop's callbacks take). */
+   * caller's lock, which the loop's callbacks take). A read of 0 is the
+   * end, which the kernel repeats to the loop's next read. */
   if (uv_mutex_trylock(&s->loop->baton) != 0)
     return 0;
-  ssize_t r;
-  do
-    r = recvmsg(s->fd, &m, MSG_DONTWAIT);
-  while (r < 0 && errno == EINTR);
-  int e = r < 0 ? errno : 0;
+  long r = fd_msg(s->fd, iov, n, 0);
   uv_mutex_unlock(&s->loop->baton);
-  if (r >= 0)
-    return (long)r; /* 0: the end, which the loop reports */
-  if (e == EAGAIN || e == EWOULDBLOCK)
-    return 0;
-  return uvl__map_err(uv_translate_sys_error(e));
+  return r;
 #endif
 }
 
