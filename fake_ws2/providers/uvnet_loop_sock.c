@@ -667,28 +667,19 @@ static long fd_msg(int fd, const uvl_iov *iov, size_t n, int out) {
 }
 #endif
 
-long uvl_try_write(uvl_sock *s, const uvl_iov *iov, size_t n) {
+/* uvl_try_write (out) and uvl_try_read. */
+static long try_io(uvl_sock *s, const uvl_iov *iov, size_t n, int out) {
 #ifdef _WIN32
   (void)s;
   (void)iov;
   (void)n;
+  (void)out;
   return 0;
 #else
   if (s->fd < 0 || n == 0 || n > UVL_IOV_MAX)
     return 0;
-  return fd_msg(s->fd, iov, n, 1);
-#endif
-}
-
-long uvl_try_read(uvl_sock *s, const uvl_iov *iov, size_t n) {
-#ifdef _WIN32
-  (void)s;
-  (void)iov;
-  (void)n;
-  return 0;
-#else
-  if (s->fd < 0 || n == 0 || n > UVL_IOV_MAX)
-    return 0;
+  if (out)
+    return fd_msg(s->fd, iov, n, 1);
   /* The baton: no round runs meanwhile (try: never waits under the
    * caller's lock, which the loop's callbacks take). A read of 0 is the
    * end, which the kernel repeats to the loop's next read. */
@@ -698,6 +689,14 @@ long uvl_try_read(uvl_sock *s, const uvl_iov *iov, size_t n) {
   uv_mutex_unlock(&s->loop->baton);
   return r;
 #endif
+}
+
+long uvl_try_write(uvl_sock *s, const uvl_iov *iov, size_t n) {
+  return try_io(s, iov, n, 1);
+}
+
+long uvl_try_read(uvl_sock *s, const uvl_iov *iov, size_t n) {
+  return try_io(s, iov, n, 0);
 }
 
 void uvl_shutdown(uvl_sock *s) {
