@@ -28,7 +28,10 @@ typedef struct drv {
   HANDLE started;     /* manual-reset: set when a drive starts */
   int post_in_drive;  /* drives post a packet (7 bytes, key 70) */
   int refuse;         /* drives return non-zero: cannot run */
+  int hold_quick;     /* drives of 0 ms wait for release */
+  HANDLE release;     /* manual-reset */
   LONG drives, interrupts, running, max_running;
+  LONG long_drives; /* drives with a timeout above 0 */
   DWORD last_timeout;
   DWORD drive_thread;
   int registered;
@@ -44,8 +47,12 @@ static int drv_drive(void *arg, DWORD timeout_ms) {
     d->max_running = now;
   d->last_timeout = timeout_ms;
   d->drive_thread = GetCurrentThreadId();
+  if (timeout_ms > 0)
+    InterlockedIncrement(&d->long_drives);
   SetEvent(d->started);
-  if (d->post_in_drive)
+  if (timeout_ms == 0 && d->hold_quick)
+    WaitForSingleObject(d->release, WAIT_MS);
+  else if (d->post_in_drive)
     PostQueuedCompletionStatus(d->port, 7, 70, NULL);
   else
     WaitForSingleObject(d->interrupted, timeout_ms);
@@ -73,6 +80,7 @@ static int setup(void **state) {
     return -1;
   d->interrupted = CreateEventW(NULL, FALSE, FALSE, NULL);
   d->started = CreateEventW(NULL, TRUE, FALSE, NULL);
+  d->release = CreateEventW(NULL, TRUE, FALSE, NULL);
   *state = d;
   return d->port != NULL && d->interrupted != NULL && d->started != NULL ? 0
                                                                          : -1;
@@ -87,6 +95,7 @@ static int teardown(void **state) {
   CloseHandle(d->port);
   CloseHandle(d->interrupted);
   CloseHandle(d->started);
+  CloseHandle(d->release);
   int rc = fws2_world_teardown(&d->world);
   free(d);
   return rc;
@@ -233,11 +242,90 @@ static void drive_gets_the_wait_timeout_and_the_wait_times_out(void **state) {
   assert_null(ov);
   assert_true(d->drives >= 1);
   assert_true(d->last_timeout <= 30);
-  /* A zero timeout returns at once, without driving. */
+  /* A zero timeout returns at once, after a round of 0 ms (a poll). */
   LONG drives = d->drives;
   assert_false(GetQueuedCompletionStatus(d->port, &bytes, &key, &ov, 0));
   assert_int_equal(GetLastError(), WAIT_TIMEOUT);
-  assert_int_equal(d->drives, drives);
+  assert_int_equal(d->drives, drives + 1);
+  assert_int_equal(d->last_timeout, 0);
+}
+
+static void
+poll_with_timeout_zero_runs_a_round_and_takes_what_it_completed(void **state) {
+  drv *d = *state;
+  d->post_in_drive = 1;
+  must_register(d);
+  DWORD bytes = 0;
+  ULONG_PTR key = 0;
+  LPOVERLAPPED ov = (LPOVERLAPPED)&key;
+  assert_true(GetQueuedCompletionStatus(d->port, &bytes, &key, &ov, 0));
+  assert_int_equal(bytes, 7);
+  assert_int_equal(key, 70);
+  assert_int_equal(d->drives, 1);
+  assert_int_equal(d->last_timeout, 0);
+}
+
+typedef struct nudger {
+  drv *d;
+  HANDLE port;
+  BOOL ok;
+} nudger;
+
+/* Finds a packet queued after no drive for a while: nudges (the test's
+ * driver holds that round of 0 ms until release). */
+static DWORD WINAPI take_with_a_nudge(LPVOID arg) {
+  nudger *n = arg;
+  OVERLAPPED o;
+  DWORD bytes;
+  ULONG_PTR key;
+  LPOVERLAPPED got;
+  if (!PostQueuedCompletionStatus(n->port, 1, 1, &o))
+    return 1;
+  busy_for_a_few_ms();
+  n->ok = GetQueuedCompletionStatus(n->port, &bytes, &key, &got, WAIT_MS) &&
+          got == &o;
+  return 0;
+}
+
+static DWORD WINAPI release_later(LPVOID arg) {
+  drv *d = arg;
+  DWORD t0 = GetTickCount(); /* long enough for the waiter to arrive */
+  while (GetTickCount() - t0 < 30)
+    ;
+  SetEvent(d->release);
+  return 0;
+}
+
+static void
+waiter_that_finds_a_round_of_0_ms_running_drives_after_it(void **state) {
+  drv *d = *state;
+  d->hold_quick = 1;
+  must_register(d);
+  int err = 0;
+  SOCKET s2 = wpu_ifs_handle_create(0, &err);
+  HANDLE port2 = CreateIoCompletionPort((HANDLE)s2, NULL, 2, 0);
+  assert_non_null(port2);
+  nudger n = {d, d->port, FALSE};
+  HANDLE t = CreateThread(NULL, 0, take_with_a_nudge, &n, 0, NULL);
+  assert_non_null(t);
+  assert_int_equal(WaitForSingleObject(d->started, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(d->long_drives, 0); /* the nudge holds the driver */
+  HANDLE r = CreateThread(NULL, 0, release_later, d, 0, NULL);
+  assert_non_null(r);
+  DWORD bytes;
+  ULONG_PTR key;
+  LPOVERLAPPED got;
+  assert_false(GetQueuedCompletionStatus(port2, &bytes, &key, &got, 300));
+  assert_int_equal(GetLastError(), WAIT_TIMEOUT);
+  /* It did not sleep through its wait: it drove once the nudge was over. */
+  assert_true(d->long_drives >= 1);
+  assert_int_equal(WaitForSingleObject(t, WAIT_MS), WAIT_OBJECT_0);
+  assert_int_equal(WaitForSingleObject(r, WAIT_MS), WAIT_OBJECT_0);
+  assert_true(n.ok);
+  CloseHandle(t);
+  CloseHandle(r);
+  CloseHandle(port2);
+  assert_int_equal(wpu_ifs_handle_close(s2, &err), 0);
 }
 
 static void waits_on_a_port_without_sockets_do_not_drive(void **state) {
@@ -372,6 +460,8 @@ int main(void) {
       T(packet_from_another_thread_interrupts_the_drive),
       T(drive_gets_the_wait_timeout_and_the_wait_times_out),
       T(alertable_waits_do_not_drive),
+      T(poll_with_timeout_zero_runs_a_round_and_takes_what_it_completed),
+      T(waiter_that_finds_a_round_of_0_ms_running_drives_after_it),
       T(waits_on_a_port_without_sockets_do_not_drive),
       T(driver_that_cannot_run_lets_the_waiter_sleep),
       T(only_one_waiting_thread_drives_at_a_time),

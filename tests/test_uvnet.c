@@ -1624,14 +1624,18 @@ static void guard_start(hang_guard *g) {
 }
 
 static void guard_stop(hang_guard *g) {
+  if (g->thread == NULL)
+    return;
   SetEvent(g->done);
   join(g->thread);
   CloseHandle(g->done);
+  g->thread = NULL;
 }
 
 typedef struct kicker {
   SOCKET s;
   LONG stop, kicks;
+  HANDLE thread;
 } kicker;
 
 /* Makes the loop thread want the loop back, over and over: select (even
@@ -1646,6 +1650,25 @@ static DWORD WINAPI kick_the_loop(LPVOID arg) {
   return 0;
 }
 
+/* The kick test's threads: static, so that its teardown stops them even
+ * when an assertion left the test early. */
+static hang_guard kick_guard;
+static kicker kick;
+
+static void kicker_stop(kicker *k) {
+  if (k->thread == NULL)
+    return;
+  InterlockedExchange(&k->stop, 1);
+  join(k->thread);
+  k->thread = NULL;
+}
+
+static int teardown_kick(void **state) {
+  kicker_stop(&kick);
+  guard_stop(&kick_guard);
+  return teardown(state);
+}
+
 static void
 port_waits_end_in_time_while_another_thread_kicks_the_loop(void **state) {
   (void)state;
@@ -1653,8 +1676,8 @@ port_waits_end_in_time_while_another_thread_kicks_the_loop(void **state) {
   pair(&c, &a);
   HANDLE cport = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
   assert_ptr_equal(CreateIoCompletionPort((HANDLE)c, cport, 9, 0), cport);
-  hang_guard g;
-  guard_start(&g);
+  hang_guard *g = &kick_guard;
+  guard_start(g);
   for (int i = 0; i < 100; i++) {
     /* The loop's clock (whole milliseconds) is a millisecond behind when
      * the wait starts: busy until the next millisecond (not asleep, and not
@@ -1668,8 +1691,10 @@ port_waits_end_in_time_while_another_thread_kicks_the_loop(void **state) {
     assert_false(GetQueuedCompletionStatus(cport, &bytes, &key, &got, 1));
     assert_int_equal(GetLastError(), WAIT_TIMEOUT);
   }
-  kicker k = {a, 0, 0};
-  HANDLE t = must_thread(kick_the_loop, &k);
+  kicker *k = &kick;
+  k->s = a;
+  k->stop = k->kicks = 0;
+  k->thread = must_thread(kick_the_loop, k);
   for (int i = 0; i < 300; i++) { /* short timeouts on an idle port */
     DWORD bytes = 0;
     ULONG_PTR key = 0;
@@ -1693,10 +1718,9 @@ port_waits_end_in_time_while_another_thread_kicks_the_loop(void **state) {
     assert_ptr_equal(got, &ov);
     assert_int_equal(bytes, 1);
   }
-  InterlockedExchange(&k.stop, 1);
-  join(t);
-  guard_stop(&g);
-  assert_true(k.kicks > 0);
+  kicker_stop(k);
+  guard_stop(g);
+  assert_true(k->kicks > 0);
   CloseHandle(cport);
   closes(c);
   closes(a);
@@ -1879,7 +1903,9 @@ int main(void) {
       T(port_receiver_gets_a_megabyte_in_order_one_receive_at_a_time),
       T(port_receiver_gets_a_megabyte_in_order_two_receives_at_a_time),
       T(cleanup_while_a_thread_waits_on_a_port_aborts_its_receive),
-      T(port_waits_end_in_time_while_another_thread_kicks_the_loop),
+      cmocka_unit_test_setup_teardown(
+          port_waits_end_in_time_while_another_thread_kicks_the_loop, setup,
+          teardown_kick),
       T(two_threads_stream_a_megabyte_each_way_byte_exact),
       T(addresses_convert_to_strings_and_back),
   };

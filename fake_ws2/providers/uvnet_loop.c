@@ -139,14 +139,14 @@ static void on_prepare(uv_prepare_t *p) {
 
 /* One round of the loop on the calling thread, which holds the baton;
  * returns whether the loop is still alive. */
-static int round_once(uvl_loop *l) {
+static int round_once(uvl_loop *l, uv_run_mode mode) {
   uv_mutex_lock(&l->mu);
   l->polling = 1; /* requests from now on wake the poll */
   uvl_req *r = l->head;
   l->head = l->tail = NULL;
   uv_mutex_unlock(&l->mu);
   run_list(l, r);
-  int alive = uv_run(&l->loop, UV_RUN_ONCE) != 0;
+  int alive = uv_run(&l->loop, mode) != 0;
   if (l->before_wait != NULL)
     l->before_wait(l->arg); /* the round's callbacks are over */
   uv_mutex_lock(&l->mu);
@@ -187,7 +187,7 @@ static void loop_main(void *arg) {
     l->in_round = 1;
     uv_mutex_unlock(&l->mu);
     uv_mutex_lock(&l->baton);
-    alive = round_once(l);
+    alive = round_once(l, UV_RUN_ONCE);
     uv_mutex_unlock(&l->baton);
     uv_mutex_lock(&l->mu);
     l->in_round = 0;
@@ -202,7 +202,33 @@ static void on_drive_timer(uv_timer_t *t) {
   uv_stop(t->loop);
 }
 
+/* The end of a drive: the loop thread leaves the loop to drivers for a
+ * while from now; mu held. */
+static void drive_ended(uvl_loop *l) {
+  l->last_drive = uv_hrtime();
+}
+
+/* A round of 0 ms: only when no thread runs the loop (it never waits for
+ * the baton, nor makes the loop thread give it up). */
+static int drive_quick(uvl_loop *l) {
+  if (uv_mutex_trylock(&l->baton) != 0)
+    return 0;
+  uv_mutex_lock(&l->mu);
+  int stopping = l->stopping;
+  uv_mutex_unlock(&l->mu);
+  if (!stopping)
+    round_once(l, UV_RUN_NOWAIT);
+  uv_mutex_lock(&l->mu);
+  if (!stopping)
+    drive_ended(l);
+  uv_mutex_unlock(&l->mu);
+  uv_mutex_unlock(&l->baton);
+  return stopping ? UVL_ECANCELED : 0;
+}
+
 int uvl_drive(uvl_loop *l, uint32_t timeout_ms) {
+  if (timeout_ms == 0)
+    return drive_quick(l);
   uv_mutex_lock(&l->mu);
   if (l->stopping) {
     uv_mutex_unlock(&l->mu);
@@ -219,7 +245,7 @@ int uvl_drive(uvl_loop *l, uint32_t timeout_ms) {
       uv_update_time(&l->loop); /* the loop's clock may be a round old */
       uv_timer_start(&l->drive_timer, on_drive_timer, timeout_ms, 0);
     }
-    round_once(l);
+    round_once(l, UV_RUN_ONCE);
     uv_timer_stop(&l->drive_timer);
   }
   /* Interrupts for this round are spent (a late one costs an empty
@@ -228,7 +254,7 @@ int uvl_drive(uvl_loop *l, uint32_t timeout_ms) {
   __atomic_store_n(&l->interrupted, 0, __ATOMIC_RELEASE);
   uv_mutex_lock(&l->mu);
   l->drivers--;
-  l->last_drive = uv_hrtime();
+  drive_ended(l);
   uv_mutex_unlock(&l->mu);
   uv_mutex_unlock(&l->baton);
   return 0;

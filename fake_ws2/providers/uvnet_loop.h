@@ -132,7 +132,9 @@ void uvl_loop_stop(uvl_loop *loop);
  * leaves it to drivers for a while; see uvnet_loop.c): waits at most
  * timeout_ms for I/O, runs the callbacks it brings and before_wait, and
  * returns 0; returns at once after uvl_drive_interrupt, and fails with
- * UVL_ECANCELED once uvl_loop_stop was called. Any thread but the loop's,
+ * UVL_ECANCELED once uvl_loop_stop was called. A round of 0 ms runs only
+ * when no thread runs the loop (else it returns 0 at once), and is not
+ * interrupted. Any thread but the loop's,
  * not from a callback, one at a time (the caller serializes drivers). */
 int uvl_drive(uvl_loop *loop, uint32_t timeout_ms);
 /* Makes the drive in progress, or the next one, return soon. Any thread;

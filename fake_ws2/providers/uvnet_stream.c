@@ -533,8 +533,6 @@ static DWORD read_direct(un_socket *s, const WSABUF *bufs, DWORD n, DWORD at,
     un_changed(s); /* blocked callers, select and FD_CLOSE learn of it */
     return 0;
   }
-  if (r > 0)
-    un_changed(s); /* readiness changed: select, FD_READ */
   return (DWORD)r;
 }
 

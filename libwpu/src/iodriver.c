@@ -99,16 +99,23 @@ int wpu__io_driver_present(void) {
   return __atomic_load_n(&reg.registered, __ATOMIC_RELAXED);
 }
 
+/* The state word of rounds of 0 ms (nudges, polls): nobody interrupts
+ * them, and a waiter that finds one running retries after it. */
+static const uint32_t quick = 1;
+
 int wpu__io_drive(const uint32_t *state, uint32_t driving, DWORD timeout_ms) {
   if (!__atomic_load_n(&reg.registered, __ATOMIC_RELAXED) || driving_here)
     return 0;
+  if (__atomic_load_n(&reg.busy, __ATOMIC_RELAXED)) /* without the lock */
+    return __atomic_load_n(&reg.owner, __ATOMIC_RELAXED) == &quick ? -1 : 0;
   reg_lock();
   if (!reg.registered || reg.closing || reg.busy) {
+    int quick_one = reg.busy && reg.owner == &quick;
     reg_unlock();
-    return 0;
+    return quick_one ? -1 : 0;
   }
-  reg.busy = 1;
-  reg.owner = state;
+  __atomic_store_n(&reg.busy, 1, __ATOMIC_RELAXED);
+  __atomic_store_n(&reg.owner, state, __ATOMIC_RELAXED);
   wpu_io_driver d = reg.d;
   reg_unlock();
   int ran = 1;
@@ -120,19 +127,23 @@ int wpu__io_drive(const uint32_t *state, uint32_t driving, DWORD timeout_ms) {
     driving_here = 0;
   }
   reg_lock();
-  reg.busy = 0;
-  reg.owner = NULL;
+  __atomic_store_n(&reg.busy, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&reg.owner, NULL, __ATOMIC_RELAXED);
   reg_unlock();
   return ran;
 }
 
 void wpu__io_nudge(void) {
-  if (!__atomic_load_n(&reg.registered, __ATOMIC_RELAXED) || driving_here ||
-      wpu_plat_hrtime() - __atomic_load_n(&last_start, __ATOMIC_RELAXED) <
-          NUDGE_NS)
+  if (!__atomic_load_n(&reg.registered, __ATOMIC_RELAXED) || driving_here)
     return;
-  static const uint32_t go = 1; /* nobody interrupts a round of 0 ms */
-  wpu__io_drive(&go, 1, 0);
+  uint64_t last = __atomic_load_n(&last_start, __ATOMIC_RELAXED);
+  if (wpu_plat_hrtime() - last < NUDGE_NS)
+    return;
+  wpu__io_drive(&quick, 1, 0);
+}
+
+void wpu__io_poll(void) {
+  wpu__io_drive(&quick, 1, 0);
 }
 
 void wpu__io_interrupt(const uint32_t *state) {

@@ -35,7 +35,10 @@
  * events never drive. A waiter that finds packets queued takes them
  * without waiting, but first runs a round of 0 ms when no drive has started
  * for 250 us: a thread that keeps finding completions (a provider's direct
- * I/O completes at once) keeps driving. After a drive, a driver's own thread
+ * I/O completes at once) keeps driving. A wait with a timeout of 0 that
+ * finds nothing runs a round of 0 ms and looks again: a thread that polls
+ * its port drives too. A waiter that finds such a round running drives
+ * after it. After a drive, a driver's own thread
  * may leave its I/O to waiting threads for a while (uvnet: 1 ms), so I/O that
  * nobody waits on a port for may wait that long. On the Windows build the
  * kernel's ports are used and nothing drives: wpu_io_driver_register() fails

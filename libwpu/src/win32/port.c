@@ -229,8 +229,10 @@ static int wait_driving(wpu_port *p, wpu_port_waiter *me, DWORD timeout_ms) {
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
       return 1; /* W_DONE meanwhile */
     left = wpu__remaining_ms(timeout_ms, start);
-    if (!drove || left == 0)
+    if (drove == 0 || left == 0)
       break;
+    if (drove < 0) /* another thread's round of 0 ms: drive after it */
+      wpu_plat_yield();
   }
   return wait_on_state(p, me, left);
 }
@@ -269,6 +271,15 @@ static ULONG port_take(wpu_port *p, wpu_packet *out, ULONG max,
   }
   if (timeout_ms == 0) {
     wpu_plat_mutex_unlock(p->mu);
+    if (!alertable && __atomic_load_n(&p->sockets, __ATOMIC_RELAXED) &&
+        wpu__io_driver_present()) {
+      wpu__io_poll(); /* a thread that polls its port drives */
+      wpu_plat_mutex_lock(p->mu);
+      ULONG n = take_queued(p, out, 0, max);
+      wpu_plat_mutex_unlock(p->mu);
+      if (n > 0)
+        return n;
+    }
     *err = WAIT_TIMEOUT;
     return 0;
   }
