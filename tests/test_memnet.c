@@ -79,12 +79,8 @@ static void stream_connect_accept_and_exchange_data(void **state) {
 static void stream_over_ipv6_loopback(void **state) {
   (void)state;
   SOCKET l = mk(&tcp6), c = mk(&tcp6);
-  struct sockaddr_in6 any;
-  memset(&any, 0, sizeof any);
-  any.sin6_family = AF_INET6; /* the wildcard: loopback for memnet */
   int err = 0;
-  assert_int_equal(p.lpWSPBind(l, (struct sockaddr *)&any, sizeof any, &err),
-                   0);
+  bind6_any(l);
   assert_int_equal(p.lpWSPListen(l, SOMAXCONN, &err), 0);
   struct sockaddr_in6 to = in6(local_port(l));
   assert_int_equal(p.lpWSPConnect(c, (struct sockaddr *)&to, sizeof to, NULL,

@@ -142,12 +142,8 @@ static void stream_connect_accept_and_exchange_data(void **state) {
 static void stream_over_ipv6_loopback(void **state) {
   (void)state;
   SOCKET l = mk(&tcp6), c = mk(&tcp6);
-  struct sockaddr_in6 any;
-  memset(&any, 0, sizeof any);
-  any.sin6_family = AF_INET6; /* the wildcard: ::1 for uvnet */
   int err = 0;
-  assert_int_equal(p.lpWSPBind(l, (struct sockaddr *)&any, sizeof any, &err),
-                   0);
+  bind6_any(l);
   assert_int_equal(p.lpWSPListen(l, SOMAXCONN, &err), 0);
   struct sockaddr_in6 name;
   int len = sizeof name;
@@ -990,12 +986,8 @@ dgram_connected_socket_sends_with_send_and_hears_only_its_peer(void **state) {
 static void overlapped_dgram_sendto_and_recvfrom_through_a_port(void **state) {
   (void)state;
   SOCKET r = mk(&udp6), s = mk(&udp6);
-  struct sockaddr_in6 any;
-  memset(&any, 0, sizeof any);
-  any.sin6_family = AF_INET6;
   int err = 0;
-  assert_int_equal(p.lpWSPBind(r, (struct sockaddr *)&any, sizeof any, &err),
-                   0);
+  bind6_any(r);
   HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
   assert_ptr_equal(CreateIoCompletionPort((HANDLE)r, port, 1, 0), port);
   assert_ptr_equal(CreateIoCompletionPort((HANDLE)s, port, 2, 0), port);

@@ -109,6 +109,17 @@ static void bind4(SOCKET s, USHORT port) {
   assert_int_equal(p.lpWSPBind(s, (struct sockaddr *)&a, sizeof a, &err), 0);
 }
 
+/* Binds s to the IPv6 wildcard address, port 0 (the provider binds the
+ * wildcard to ::1). */
+static void bind6_any(SOCKET s) {
+  struct sockaddr_in6 any;
+  memset(&any, 0, sizeof any);
+  any.sin6_family = AF_INET6;
+  int err = 0;
+  assert_int_equal(p.lpWSPBind(s, (struct sockaddr *)&any, sizeof any, &err),
+                   0);
+}
+
 /* A listening IPv4 stream socket on 127.0.0.1 and its port. */
 static SOCKET listener(USHORT *port) {
   SOCKET l = mk(&tcp4);

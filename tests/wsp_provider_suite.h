@@ -321,12 +321,8 @@ static void dgram_sendto_and_recvfrom_report_the_source(void **state) {
 static void dgram_over_ipv6_loopback(void **state) {
   (void)state;
   SOCKET r = mk(&udp6), s = mk(&udp6);
-  struct sockaddr_in6 any;
-  memset(&any, 0, sizeof any);
-  any.sin6_family = AF_INET6;
   int err = 0;
-  assert_int_equal(p.lpWSPBind(r, (struct sockaddr *)&any, sizeof any, &err),
-                   0);
+  bind6_any(r);
   struct sockaddr_in6 to = in6(local_port(r));
   assert_int_equal(xsendto(s, "v6", 2, &to, sizeof to, &err), 0);
   char buf[8];
