@@ -228,20 +228,8 @@ static void wsasendmsg_through_the_layer_is_counted_as_a_send(void **state) {
 
 static void stacks_over_another_lsp(void **state) {
   (void)state;
-  tap_sends = tap_sockets = tap_startups = 0;
-  const wpu_export ex[] = {
-      {"WSPStartup", (FARPROC)(void (*)(void))tap_startup}};
-  DWORD r = wpu_module_register(tap_path, ex, 1, NULL);
-  assert_true(r == 0 || r == ERROR_BUSY);
-  DWORD tap_dummy, tap_chains[WPU_CATALOG_STANDARD_COUNT];
-  assert_int_equal(wpu_catalog_install_lsp(&tap_guid, tap_path, L"tap",
-                                           base_ids, WPU_CATALOG_STANDARD_COUNT,
-                                           TRUE, &tap_dummy, tap_chains),
-                   0);
-  install_counting_over(tap_chains);
-  assert_int_equal(startup(), 0);
   SOCKET c, s;
-  connected_pair(&c, &s); /* counting over tap over memnet */
+  tap_stack(&c, &s); /* counting over tap over memnet */
   DWORD catalog_id = 0;
   assert_int_equal(wpu_socket_query(c, &catalog_id), WPU_SOCKET_CREATED);
   assert_int_equal(catalog_id, lsp_chains[WPU_CATALOG_TCP_IPV4]);
