@@ -134,7 +134,7 @@ int wpu__io_drive(const uint32_t *state, uint32_t driving, DWORD timeout_ms) {
 }
 
 void wpu__io_nudge(void) {
-  if (!__atomic_load_n(&reg.registered, __ATOMIC_RELAXED) || driving_here)
+  if (driving_here)
     return;
   uint64_t last = __atomic_load_n(&last_start, __ATOMIC_RELAXED);
   if (wpu_plat_hrtime() - last < NUDGE_NS)

@@ -207,14 +207,20 @@ static int wait_on_state(wpu_port *p, wpu_port_waiter *me, DWORD timeout_ms) {
   return 0;
 }
 
-/* wait_on_state, but first, while a registered I/O driver can run
- * (wpu/iodriver.h), runs it instead of sleeping: a poster then interrupts
- * the drive instead of waking a sleeper. Only on ports with a socket
- * associated: a port that only carries PostQueuedCompletionStatus packets
- * (a thread pool's) has no I/O of a provider to wait for. */
+/* Whether a non-alertable waiter on p may run the I/O driver
+ * (wpu/iodriver.h): one is registered and p had a socket associated (a
+ * port that only carries PostQueuedCompletionStatus packets, a thread
+ * pool's, has no I/O of a provider to wait for). */
+static int may_drive(wpu_port *p) {
+  return __atomic_load_n(&p->sockets, __ATOMIC_RELAXED) &&
+         wpu__io_driver_present();
+}
+
+/* wait_on_state, but first, while the I/O driver can run, runs it instead
+ * of sleeping: a poster then interrupts the drive instead of waking a
+ * sleeper. */
 static int wait_driving(wpu_port *p, wpu_port_waiter *me, DWORD timeout_ms) {
-  if (!__atomic_load_n(&p->sockets, __ATOMIC_RELAXED) ||
-      !wpu__io_driver_present())
+  if (!may_drive(p))
     return wait_on_state(p, me, timeout_ms);
   uint64_t start = wpu_plat_hrtime();
   DWORD left = timeout_ms;
@@ -250,8 +256,8 @@ static ULONG port_take(wpu_port *p, wpu_packet *out, ULONG max,
       return 0;
     }
   }
-  if (!alertable && __atomic_load_n(&p->sockets, __ATOMIC_RELAXED) &&
-      __atomic_load_n(&p->count, __ATOMIC_RELAXED) > 0)
+  if (!alertable && __atomic_load_n(&p->count, __ATOMIC_RELAXED) > 0 &&
+      may_drive(p))
     wpu__io_nudge(); /* a waiter that keeps finding packets drives too */
   wpu_plat_mutex_lock(p->mu);
   if (p->count > 0) {
@@ -271,8 +277,7 @@ static ULONG port_take(wpu_port *p, wpu_packet *out, ULONG max,
   }
   if (timeout_ms == 0) {
     wpu_plat_mutex_unlock(p->mu);
-    if (!alertable && __atomic_load_n(&p->sockets, __ATOMIC_RELAXED) &&
-        wpu__io_driver_present()) {
+    if (!alertable && may_drive(p)) {
       wpu__io_poll(); /* a thread that polls its port drives */
       wpu_plat_mutex_lock(p->mu);
       ULONG n = take_queued(p, out, 0, max);
